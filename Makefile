@@ -1,0 +1,63 @@
+# Storelink — every target sets up what it needs; a fresh machine needs only Python 3.11+,
+# Java 17 and Maven (no Docker).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3
+UV_VERSION  := 0.13.8
+TOOLS       := .tools
+UV          := $(TOOLS)/bin/uv
+export UV_PYTHON := $(shell command -v $(PYTHON))
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+RUN         := $(UV) run --frozen --no-sync
+STATE       ?= $(CURDIR)/.state
+export STORELINK_STATE := $(STATE)
+PACKAGES     = $(foreach d,$(wildcard libs/*/src/storelink_* services/*/src/storelink_*),-p $(notdir $(d)))
+
+.PHONY: help install test test-fast up down lint format schemas bench kafka-up kafka-down clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV) ## install uv, the workspace (uv.lock) and the Kafka broker jars
+	$(UV) sync --frozen --all-packages
+	bash deploy/local/kafka.sh fetch
+
+test: install ## set everything up and run every test (a real Kafka broker is started)
+	$(RUN) pytest
+
+up: install ## set everything up and run the stack locally (Kafka + services) until Ctrl-C
+	bash deploy/local/up.sh
+
+down: ## stop everything `make up` started
+	bash deploy/local/down.sh
+
+kafka-up: install ## start the local Kafka broker (KAFKA_PORT, default 9092)
+	bash deploy/local/kafka.sh start
+	$(RUN) storelink topics create --bootstrap 127.0.0.1:$${KAFKA_PORT:-9092}
+
+kafka-down: ## stop the local Kafka broker
+	bash deploy/local/kafka.sh stop
+
+lint: install ## ruff and mypy --strict on libs/ and services/
+	$(RUN) ruff check libs services tests bench
+	$(RUN) ruff format --check libs services tests bench
+	$(RUN) mypy $(PACKAGES)
+
+format: install ## apply ruff's fixes and formatting
+	$(RUN) ruff check --fix libs services tests bench
+	$(RUN) ruff format libs services tests bench
+
+schemas: install ## write JSON Schemas and the AsyncAPI document into docs/
+	$(RUN) storelink schemas --docs-dir docs
+
+bench: install ## run the benchmarks in bench/ (prints figures; not pass/fail)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
+
+clean: ## remove local state (not the jar cache)
+	rm -rf .state .pytest_cache .mypy_cache .ruff_cache

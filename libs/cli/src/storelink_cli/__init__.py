@@ -1,0 +1,1 @@
+"""The `storelink` command line."""

@@ -1,0 +1,180 @@
+"""Retry-then-dead-letter for Kafka consumers.
+
+FastStream's NACK_ON_ERROR seeks back to the failed record and redelivers it at once, forever. Here
+a transient failure is retried in process a bounded number of times with exponential backoff; a
+permanent failure (or exhausted retries) copies the record to `<topic>.dlq` with the error and its
+origin in headers, and the handler returns normally so the offset is committed and the partition
+moves on. Only when the dead letter itself cannot be written does the error escape, so the record
+is redelivered rather than lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from faststream import BaseMiddleware
+from faststream._internal.context.repository import ContextRepo
+from faststream.message import StreamMessage
+
+from storelink_contracts.topics import DLQ_SUFFIX
+from storelink_kit.errors import is_transient
+from storelink_kit.redact import redact_text
+
+if TYPE_CHECKING:
+    from aiokafka import ConsumerRecord
+    from faststream.kafka import KafkaBroker
+
+log = logging.getLogger("storelink.dead_letters")
+
+H_ERROR_CLASS = "dlq_error_class"
+H_ERROR = "dlq_error"
+H_ORIGINAL_TOPIC = "dlq_original_topic"
+H_ORIGINAL_PARTITION = "dlq_original_partition"
+H_ORIGINAL_OFFSET = "dlq_original_offset"
+H_ORIGINAL_KEY = "dlq_original_key"
+H_SERVICE = "dlq_service"
+H_ATTEMPTS = "dlq_attempts"
+H_FAILED_AT = "dlq_failed_at"
+DLQ_HEADERS = (
+    H_ERROR_CLASS,
+    H_ERROR,
+    H_ORIGINAL_TOPIC,
+    H_ORIGINAL_PARTITION,
+    H_ORIGINAL_OFFSET,
+    H_ORIGINAL_KEY,
+    H_SERVICE,
+    H_ATTEMPTS,
+    H_FAILED_AT,
+)
+MAX_ERROR_TEXT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_retries: int = 3
+    backoff_seconds: float = 0.2
+    backoff_max_seconds: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with full jitter on top, capped."""
+        base = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
+        return float(base + random.uniform(0, self.backoff_seconds))  # noqa: S311 - not crypto
+
+
+def dead_letter_topic(topic: str) -> str:
+    return topic + DLQ_SUFFIX
+
+
+def dead_letter_headers(
+    record: ConsumerRecord[bytes, bytes], exc: BaseException, *, service: str, attempts: int
+) -> dict[str, str]:
+    """Original headers plus where the record came from and why it failed (secrets masked)."""
+    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+    for name in DLQ_HEADERS:
+        headers.pop(name, None)
+    key = record.key.decode(errors="replace") if record.key is not None else ""
+    headers.update(
+        {
+            H_ERROR_CLASS: type(exc).__name__,
+            H_ERROR: redact_text(str(exc))[:MAX_ERROR_TEXT] or type(exc).__name__,
+            H_ORIGINAL_TOPIC: record.topic,
+            H_ORIGINAL_PARTITION: str(record.partition),
+            H_ORIGINAL_OFFSET: str(record.offset),
+            H_ORIGINAL_KEY: key,
+            H_SERVICE: service,
+            H_ATTEMPTS: str(attempts),
+            H_FAILED_AT: datetime.now(UTC).isoformat(),
+        }
+    )
+    return headers
+
+
+async def send_dead_letter(
+    broker: KafkaBroker,
+    record: ConsumerRecord[bytes, bytes],
+    exc: BaseException,
+    *,
+    service: str,
+    attempts: int,
+) -> None:
+    """Copy the record, unchanged, to its topic's DLQ; acks=all, awaited."""
+    headers = dead_letter_headers(record, exc, service=service, attempts=attempts)
+    await broker.publish(
+        record.value or b"",
+        topic=dead_letter_topic(record.topic),
+        key=record.key,
+        headers=headers,
+    )
+    log.warning(
+        "message sent to dead letters",
+        extra={
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "error_class": headers[H_ERROR_CLASS],
+            "error": headers[H_ERROR],
+            "attempts": attempts,
+        },
+    )
+
+
+def _records(msg: StreamMessage[Any]) -> Sequence[ConsumerRecord[bytes, bytes]]:
+    raw = msg.raw_message
+    if isinstance(raw, tuple | list):
+        return list(raw)
+    return [raw]
+
+
+class DeadLetters:
+    """A FastStream middleware builder: `broker.add_middleware(DeadLetters(broker, policy, svc))`."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        policy: RetryPolicy,
+        service: str,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.broker = broker
+        self.policy = policy
+        self.service = service
+        self.sleep = sleep
+
+    def __call__(self, msg: Any, /, *, context: ContextRepo) -> _RetryThenDeadLetter:
+        return _RetryThenDeadLetter(msg, context=context, owner=self)
+
+
+class _RetryThenDeadLetter(BaseMiddleware):
+    __slots__ = ("owner",)
+
+    def __init__(self, msg: Any, /, *, context: ContextRepo, owner: DeadLetters) -> None:
+        super().__init__(msg, context=context)
+        self.owner = owner
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        owner = self.owner
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await call_next(msg)
+            except Exception as exc:  # every failure is classified, none escapes silently
+                if is_transient(exc) and attempt <= owner.policy.max_retries:
+                    delay = owner.policy.delay(attempt)
+                    log.info(
+                        "transient failure, retrying",
+                        extra={"attempt": attempt, "delay": delay, "error": redact_text(str(exc))},
+                    )
+                    await owner.sleep(delay)
+                    continue
+                for record in _records(msg):
+                    await send_dead_letter(owner.broker, record, exc, service=owner.service, attempts=attempt)
+                return None

@@ -1,0 +1,78 @@
+"""Publishing events with their envelope, key and topic, all derived from the contracts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from storelink_contracts import Envelope, Event, TopicNames, encode_event
+from storelink_contracts.envelope import H_ID
+
+if TYPE_CHECKING:
+    from faststream.kafka import KafkaBroker, KafkaMessage
+
+
+def envelope_of(message: KafkaMessage) -> Envelope:
+    """The envelope of a consumed record (raises EnvelopeError when the headers are incomplete)."""
+    return Envelope.from_headers(message.headers)
+
+
+class EventPublisher:
+    """Publishes events to their topic, keyed by their aggregate, with CloudEvents headers.
+
+    `publish` awaits the broker's acknowledgement (acks=all). `publish_many` pipelines: it sends
+    every record first and then awaits all acknowledgements, which is what batch handlers need to
+    keep commit-after-success without paying one round trip per message.
+    """
+
+    def __init__(self, broker: KafkaBroker, topics: TopicNames, source: str) -> None:
+        self.broker = broker
+        self.topics = topics
+        self.source = source
+
+    def envelope(
+        self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None
+    ) -> Envelope:
+        if caused_by is not None:
+            env = caused_by.caused(event, source=self.source)
+            return env.model_copy(update={"origin": origin}) if origin else env
+        return Envelope.for_event(event, source=self.source, origin=origin)
+
+    async def publish(
+        self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None
+    ) -> Envelope:
+        env = self.envelope(event, caused_by=caused_by, origin=origin)
+        await self.broker.publish(
+            encode_event(event),
+            topic=self.topics.name(event.topic),
+            key=event.message_key().encode(),
+            headers=env.to_headers(),
+            correlation_id=env.correlation_id,
+        )
+        return env
+
+    async def publish_many(
+        self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
+    ) -> list[Envelope]:
+        pending: list[asyncio.Future[Any]] = []
+        envelopes: list[Envelope] = []
+        for event, caused_by in events:
+            env = self.envelope(event, caused_by=caused_by, origin=origin)
+            future = await self.broker.publish(
+                encode_event(event),
+                topic=self.topics.name(event.topic),
+                key=event.message_key().encode(),
+                headers=env.to_headers(),
+                correlation_id=env.correlation_id,
+                no_confirm=True,
+            )
+            pending.append(future)
+            envelopes.append(env)
+        if pending:
+            await asyncio.gather(*pending)
+        return envelopes
+
+
+def event_id_of(headers: dict[str, str]) -> str | None:
+    return headers.get(H_ID)

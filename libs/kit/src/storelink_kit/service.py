@@ -1,0 +1,51 @@
+"""Running a consumer service: FastStream app + health/readiness over HTTP, served by uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
+from faststream.asgi.types import ASGIApp, Scope
+from faststream.kafka import KafkaBroker
+
+from storelink_kit.logs import configure_logging
+from storelink_kit.settings import ServiceSettings
+
+
+@get
+async def liveness(scope: Scope) -> AsgiResponse:
+    """The process answers: alive. (Readiness asks the broker.)"""
+    return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
+
+
+def make_app(
+    broker: KafkaBroker,
+    *,
+    extra_routes: Sequence[tuple[str, ASGIApp]] = (),
+    **kwargs: Any,
+) -> AsgiFastStream:
+    """`/healthz` (liveness) and `/readyz` (the broker answers a ping within 5 s)."""
+    routes: list[tuple[str, ASGIApp]] = [
+        ("/healthz", liveness),
+        ("/readyz", make_ping_asgi(broker, timeout=5.0)),
+        *extra_routes,
+    ]
+    return AsgiFastStream(broker, asgi_routes=routes, **kwargs)
+
+
+def serve(app: ASGIApp, settings: ServiceSettings) -> None:
+    """Run until SIGTERM/SIGINT; uvicorn's graceful shutdown stops the broker's consumers."""
+    configure_logging(settings.service_name, settings.log_level)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.graceful_timeout_seconds),
+        log_level=logging.getLevelName(logging.getLogger().level).lower(),
+    )
+    uvicorn.Server(config).run()

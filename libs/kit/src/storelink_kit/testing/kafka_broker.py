@@ -1,0 +1,159 @@
+"""A real Kafka broker for integration tests.
+
+Resolution order of :func:`kafka_bootstrap_servers`:
+
+1. ``KAFKA_BOOTSTRAP_SERVERS`` is set: use that broker as is (CI service, dev broker).
+2. A Docker engine answers and ``testcontainers`` imports: a throwaway
+   ``testcontainers.kafka.KafkaContainer`` (KRaft mode when the API offers it).
+3. Otherwise: a single-node Apache Kafka 4.x started from jars via
+   ``deploy/local/kafka.sh`` (Java 17 + Maven, no Docker) on a free port with a
+   fresh temporary data dir, stopped and removed on exit.
+
+No pytest import here; wrap it in a fixture where needed, e.g.::
+
+    @pytest.fixture(scope="session")
+    def kafka_bootstrap() -> Iterator[str]:
+        with kafka_bootstrap_servers() as servers:
+            yield servers
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["free_port", "kafka_bootstrap_servers"]
+
+ENV_BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS"
+KAFKA_SH_RELATIVE = Path("deploy") / "local" / "kafka.sh"
+_DOCKER_PROBE_TIMEOUT_S = 5.0
+_STOP_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _docker_available() -> bool:
+    docker = shutil.which("docker")
+    if docker is None:
+        return False
+    try:
+        result = subprocess.run(  # noqa: S603 - fixed argv, resolved executable
+            [docker, "info"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=_DOCKER_PROBE_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def _testcontainers_kafka() -> Any | None:
+    """The ``KafkaContainer`` class, or None when testcontainers is not installed."""
+    try:
+        module = importlib.import_module("testcontainers.kafka")
+    except ImportError:
+        return None
+    return getattr(module, "KafkaContainer", None)
+
+
+def _find_kafka_sh() -> Path:
+    for directory in Path(__file__).resolve().parents:
+        candidate = directory / KAFKA_SH_RELATIVE
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"{KAFKA_SH_RELATIVE} not found above {Path(__file__).resolve()}; "
+        f"set {ENV_BOOTSTRAP} to use an existing broker"
+    )
+
+
+@contextmanager
+def _testcontainers_broker(kafka_container_cls: Any) -> Iterator[str]:
+    container: Any = kafka_container_cls()  # its default (Confluent) image
+    with_kraft = getattr(container, "with_kraft", None)
+    if callable(with_kraft):
+        container = with_kraft()
+    with container as running:
+        bootstrap: str = running.get_bootstrap_server()
+        yield bootstrap
+
+
+def _bash() -> str:
+    bash = shutil.which("bash")
+    if bash is None:
+        raise FileNotFoundError("bash not found on PATH; needed to run deploy/local/kafka.sh")
+    return bash
+
+
+@contextmanager
+def _local_broker() -> Iterator[str]:
+    kafka_sh = _find_kafka_sh()
+    bash = _bash()
+    data_dir = tempfile.mkdtemp(prefix="storelink-kafka-")
+    port = free_port()
+    env = dict(os.environ)
+    env["KAFKA_DATA_DIR"] = data_dir
+    env["KAFKA_PORT"] = str(port)
+    env.pop("KAFKA_CONTROLLER_PORT", None)  # let kafka.sh pick a free one
+    try:
+        started = subprocess.run(  # noqa: S603 - our own script, fixed argv
+            [bash, str(kafka_sh), "start"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if started.returncode != 0:
+            raise RuntimeError(
+                f"{kafka_sh} start failed (exit {started.returncode}):\n{started.stderr.strip()}"
+            )
+        bootstrap = f"127.0.0.1:{port}"
+        for line in started.stdout.splitlines():
+            if line.startswith(f"{ENV_BOOTSTRAP}="):
+                bootstrap = line.split("=", 1)[1].strip()
+        yield bootstrap
+    finally:
+        try:
+            subprocess.run(  # noqa: S603 - our own script, fixed argv
+                [bash, str(kafka_sh), "stop"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=_STOP_TIMEOUT_S,
+                check=False,
+            )
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def kafka_bootstrap_servers() -> Iterator[str]:
+    """Yield a bootstrap servers string of a running Kafka broker (see module doc)."""
+    existing = os.environ.get(ENV_BOOTSTRAP, "").strip()
+    if existing:
+        yield existing
+        return
+    if _docker_available():
+        kafka_container_cls = _testcontainers_kafka()
+        if kafka_container_cls is not None:
+            with _testcontainers_broker(kafka_container_cls) as bootstrap:
+                yield bootstrap
+            return
+    with _local_broker() as bootstrap:
+        yield bootstrap

@@ -1,0 +1,1 @@
+pytest_plugins = ["storelink_kit.testing.pytest_plugin"]
