@@ -1,0 +1,197 @@
+"""The mapper's message handling: a batch of order records in, documents and attention items out.
+
+Commit-after-success with pipelining: every event of a batch is sent first and all acknowledgements
+are awaited together (`EventPublisher.publish_many`); only when the handler returns does the
+subscriber commit the batch's offsets. A failure to publish raises, so the kit's middleware retries
+the whole batch (documents carry idempotency keys, so repeats are harmless). A record that cannot be
+read, or whose mapping crashes, goes to `<orders>.dlq` alone while the rest of the batch flows.
+In-memory state (state.py) is only updated after the batch was published.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from storelink_contracts import (
+    ConnectionConfigured,
+    ConnectionRemoved,
+    Envelope,
+    EnvelopeError,
+    Event,
+    OrderNeedsAttention,
+    OrderReceived,
+    decode_event,
+)
+from storelink_kit.dead_letters import send_dead_letter
+from storelink_kit.errors import PermanentError
+from storelink_kit.publishing import EventPublisher
+from storelink_mapper.mapping import map_order
+from storelink_mapper.state import Recency, Waiting
+
+if TYPE_CHECKING:
+    from aiokafka import ConsumerRecord
+    from faststream.kafka import KafkaBroker
+
+    from storelink_kit.connections import ConnectionRegistry
+
+log = logging.getLogger("storelink.mapper")
+
+SOURCE = "storelink/mapper"
+
+Outgoing = list[tuple[Event, Envelope | None]]
+
+
+@dataclass(slots=True)
+class Counters:
+    orders: int = 0
+    documents: int = 0
+    attention: int = 0
+    stale: int = 0
+    dead_letters: int = 0
+    remapped: int = 0
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one batch will change in memory once it is published."""
+
+    out: Outgoing = field(default_factory=list)
+    newest: dict[str, datetime] = field(default_factory=dict)
+    effects: list[Callable[[], None]] = field(default_factory=list)
+
+
+class MapperService:
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        publisher: EventPublisher,
+        registry: ConnectionRegistry,
+        *,
+        service_name: str = "mapper",
+        recency: Recency | None = None,
+        waiting: Waiting | None = None,
+    ) -> None:
+        self.broker = broker
+        self.publisher = publisher
+        self.registry = registry
+        self.service_name = service_name
+        self.recency = recency or Recency()
+        self.waiting = waiting or Waiting()
+        self.counters = Counters()
+
+    # ------------------------------------------------------------------ orders
+
+    async def handle_records(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        batch = _Batch()
+        for record in records:
+            try:
+                envelope, event = decode_event(
+                    {k: v for k, v in (record.headers or ())}, record.value or b""
+                )
+                if not isinstance(event, OrderReceived):
+                    raise PermanentError(f"{event.event_type} does not belong on the orders topic")
+                self._map_one(envelope, event, batch)
+            except (EnvelopeError, PermanentError) as exc:
+                await self._dead_letter(record, exc)
+            except Exception as exc:  # a bug on one order must not hold up the partition
+                log.exception("mapping failed", extra={"offset": record.offset, "partition": record.partition})
+                await self._dead_letter(record, exc)
+        if batch.out:
+            await self.publisher.publish_many(batch.out)
+        self.recency.record_all(batch.newest.items())
+        for effect in batch.effects:
+            effect()
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException) -> None:
+        self.counters.dead_letters += 1
+        await send_dead_letter(self.broker, record, exc, service=self.service_name, attempts=1)
+
+    def _map_one(self, envelope: Envelope | None, order: OrderReceived, batch: _Batch) -> None:
+        key = order.message_key()
+        seen = batch.newest.get(key) or self.recency.newest(key)
+        if seen is not None and order.updated_at < seen:
+            self.counters.stale += 1
+            log.info(
+                "older snapshot skipped",
+                extra={"order": key, "updated_at": order.updated_at.isoformat(), "newest": seen.isoformat()},
+            )
+            return
+        batch.newest[key] = order.updated_at
+        self.counters.orders += 1
+        connection = self.registry.get(order.connection_id)
+        if connection is None and self.registry.version(order.connection_id) > 0:
+            log.info("order of a removed connection ignored", extra={"order": key})
+            return
+        batch.out.extend(self._outcome(envelope, order, connection, batch.effects))
+
+    def _outcome(
+        self,
+        envelope: Envelope | None,
+        order: OrderReceived,
+        connection: ConnectionConfigured | None,
+        effects: list[Callable[[], None]],
+    ) -> Outgoing:
+        result = map_order(order, connection)
+        version = connection.version if connection is not None else None
+        out: Outgoing = [(doc, envelope) for doc in result.documents]
+        self.counters.documents += len(result.documents)
+        if result.attention:
+            self.counters.attention += 1
+            out.append((result.attention_event(order, version), envelope))
+            if not result.documents:
+                effects.append(lambda: self.waiting.park(envelope, order))
+                return out
+        if self.waiting.is_waiting(order) and not result.attention:
+            out.append(
+                (
+                    OrderNeedsAttention(
+                        tenant_id=order.tenant_id,
+                        connection_id=order.connection_id,
+                        external_id=order.external_id,
+                        number=order.number,
+                        order_updated_at=order.updated_at,
+                        settings_version=version,
+                        reasons=[
+                            result.skipped
+                            or f"resolved: the order now maps to {len(result.documents)} document(s)"
+                        ],
+                        resolved=True,
+                    ),
+                    envelope,
+                )
+            )
+        if self.waiting.is_waiting(order):
+            effects.append(lambda: self.waiting.release(order))
+        return out
+
+    # ------------------------------------------------------------- connections
+
+    async def on_connection_change(self, event: ConnectionConfigured | ConnectionRemoved) -> None:
+        """New settings re-map every order waiting for this connection; a removal forgets them."""
+        if isinstance(event, ConnectionRemoved):
+            dropped = self.waiting.drop(event.connection_id)
+            if dropped:
+                log.info("connection removed, waiting orders dropped", extra={"count": dropped})
+            return
+        parked = self.waiting.of(event.connection_id)
+        if not parked:
+            return
+        effects: list[Callable[[], None]] = []
+        out: Outgoing = []
+        for envelope, order in parked:
+            out.extend(self._outcome(envelope, order, event, effects))
+        await self.publisher.publish_many(out)
+        for effect in effects:
+            effect()
+        self.counters.remapped += len(parked)
+        log.info(
+            "waiting orders re-mapped with new settings",
+            extra={"connection_id": event.connection_id, "version": event.version, "count": len(parked)},
+        )
+
+    def stats(self) -> dict[str, Any]:
+        return asdict(self.counters)
