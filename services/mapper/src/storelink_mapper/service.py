@@ -89,16 +89,16 @@ class MapperService:
         batch = _Batch()
         for record in records:
             try:
-                envelope, event = decode_event(
-                    {k: v for k, v in (record.headers or ())}, record.value or b""
-                )
+                envelope, event = decode_event({k: v for k, v in (record.headers or ())}, record.value or b"")
                 if not isinstance(event, OrderReceived):
                     raise PermanentError(f"{event.event_type} does not belong on the orders topic")
                 self._map_one(envelope, event, batch)
             except (EnvelopeError, PermanentError) as exc:
                 await self._dead_letter(record, exc)
             except Exception as exc:  # a bug on one order must not hold up the partition
-                log.exception("mapping failed", extra={"offset": record.offset, "partition": record.partition})
+                log.exception(
+                    "mapping failed", extra={"offset": record.offset, "partition": record.partition}
+                )
                 await self._dead_letter(record, exc)
         if batch.out:
             await self.publisher.publish_many(batch.out)

@@ -1,0 +1,86 @@
+"""Service wiring: the connections registry, the batch subscriber on orders, the HTTP health app.
+
+Run with `storelink-mapper` (env: STORELINK_KAFKA_*, STORELINK_MAPPER_*).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from storelink_kit.broker import consumer_options, make_broker
+from storelink_kit.connections import ConnectionRegistry, subscribe_connections
+from storelink_kit.publishing import EventPublisher
+from storelink_kit.service import make_app, serve
+from storelink_kit.settings import ServiceSettings
+from storelink_mapper.service import SOURCE, MapperService
+from storelink_mapper.state import Recency, Waiting
+
+
+class MapperSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="STORELINK_MAPPER_", extra="ignore")
+
+    service_name: str = "mapper"
+    group_id: str = "storelink-mapper"
+    batch_max_records: int = Field(default=500, ge=1, description="Orders per batch at most")
+    batch_timeout_ms: int = Field(default=100, ge=1, description="How long a batch may wait to fill")
+    recency_capacity: int = Field(default=200_000, ge=1, description="Orders whose newest snapshot is kept")
+    waiting_per_connection: int = Field(
+        default=10_000, ge=1, description="Unmappable orders kept per connection"
+    )
+
+
+@dataclass(slots=True)
+class Mapper:
+    broker: KafkaBroker
+    service: MapperService
+    registry: ConnectionRegistry
+
+
+def build(settings: MapperSettings) -> Mapper:
+    """Broker with the registry feed and the orders subscriber; nothing connects until it starts."""
+    broker = make_broker(settings)
+    topics = settings.kafka.topics
+    registry = ConnectionRegistry()
+    service = MapperService(
+        broker,
+        EventPublisher(broker, topics, SOURCE),
+        registry,
+        service_name=settings.service_name,
+        recency=Recency(settings.recency_capacity),
+        waiting=Waiting(settings.waiting_per_connection),
+    )
+    subscribe_connections(broker, registry, topics, on_change=service.on_connection_change)
+
+    async def map_orders(message: KafkaMessage) -> None:
+        await service.handle_records(_records(message))
+
+    subscriber = broker.subscriber(
+        topics.orders,
+        batch=True,
+        max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+        **consumer_options(settings, settings.group_id),
+    )
+    subscriber(map_orders)
+
+    return Mapper(broker, service, registry)
+
+
+def _records(message: KafkaMessage) -> list[Any]:
+    raw = message.raw_message
+    return list(raw) if isinstance(raw, tuple | list) else [raw]
+
+
+def make_asgi(settings: MapperSettings) -> AsgiFastStream:
+    return make_app(build(settings).broker)
+
+
+def main() -> None:
+    settings = MapperSettings()
+    serve(make_asgi(settings), settings)
