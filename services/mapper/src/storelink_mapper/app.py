@@ -5,6 +5,7 @@ Run with `storelink-mapper` (env: STORELINK_KAFKA_*, STORELINK_MAPPER_*).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from storelink_kit.service import make_app, serve
 from storelink_kit.settings import ServiceSettings
 from storelink_mapper.service import SOURCE, MapperService
 from storelink_mapper.state import Recency, Waiting
+from storelink_mapper.warmup import load_connections
 
 
 class MapperSettings(ServiceSettings):
@@ -57,7 +59,18 @@ def build(settings: MapperSettings) -> Mapper:
     )
     subscribe_connections(broker, registry, topics, on_change=service.on_connection_change)
 
+    warm = asyncio.Lock()
+    loaded: list[bool] = []
+
+    async def ensure_settings_loaded() -> None:
+        async with warm:
+            if not loaded:
+                await load_connections(settings.kafka.bootstrap_servers, topics.connections, registry)
+                loaded.append(True)
+
     async def map_orders(message: KafkaMessage) -> None:
+        if not loaded:
+            await ensure_settings_loaded()
         await service.handle_records(_records(message))
 
     subscriber = broker.subscriber(

@@ -53,6 +53,8 @@ class Counters:
     stale: int = 0
     dead_letters: int = 0
     remapped: int = 0
+    completed: int = 0
+    """Records whose outcome is published (or dead-lettered): the batch may be committed."""
 
 
 @dataclass(slots=True)
@@ -105,6 +107,7 @@ class MapperService:
         self.recency.record_all(batch.newest.items())
         for effect in batch.effects:
             effect()
+        self.counters.completed += len(records)
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException) -> None:
         self.counters.dead_letters += 1
