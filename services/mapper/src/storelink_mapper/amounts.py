@@ -41,8 +41,8 @@ def r4(value: Decimal) -> Decimal:
 
 
 def plain(value: Decimal) -> Decimal:
-    """Drop a negative zero and exponent forms, so equal amounts also compare equal as text."""
-    return value + ZERO if value else ZERO
+    """Drop a negative zero (-0.00 → 0.00), which would confuse readers of the JSON."""
+    return value + ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def price_line(charge: Charge, prices_include_tax: bool) -> DocumentLine:
         unit_net = p
         unit_gross = r4(p * (HUNDRED + rate) / HUNDRED)
     discount_percent = r4(charge.discount * HUNDRED / value) if value > 0 and charge.discount else ZERO
-    return DocumentLine(
+    return DocumentLine.model_construct(
         kind=charge.kind,
         sku=charge.sku,
         name=charge.name,
@@ -144,12 +144,12 @@ def totals_of(lines: Iterable[DocumentLine]) -> DocumentTotals:
         tax += line.tax
         base, rate_tax = by_rate.get(line.tax_rate, (ZERO, ZERO))
         by_rate[line.tax_rate] = (base + line.net, rate_tax + line.tax)
-    return DocumentTotals(
+    return DocumentTotals.model_construct(
         net=plain(net),
         tax=plain(tax),
         gross=plain(net + tax),
         by_rate=[
-            TaxBreakdown(rate=rate, base=plain(base), tax=plain(t))
+            TaxBreakdown.model_construct(rate=rate, base=plain(base), tax=plain(t))
             for rate, (base, t) in sorted(by_rate.items(), key=lambda kv: -kv[0])
         ],
     )
@@ -219,7 +219,7 @@ def price_order(
     if residual != 0:
         if abs(residual) <= tolerance:
             lines.append(
-                DocumentLine(
+                DocumentLine.model_construct(
                     kind=LineKind.ROUNDING,
                     name="Rounding difference",
                     quantity=ONE,

@@ -123,11 +123,13 @@ def _document(
 ) -> DocumentRequested:
     cid, ext = connection.connection_id, order.external_id
     payment = (
-        PaymentRecord(method=order.payment_method, amount=priced.totals.gross, paid_at=order.paid_at)
+        PaymentRecord.model_construct(
+            method=order.payment_method, amount=priced.totals.gross, paid_at=order.paid_at
+        )
         if planned.with_payment
         else None
     )
-    return DocumentRequested(
+    return DocumentRequested.model_construct(
         tenant_id=order.tenant_id,
         connection_id=cid,
         settings_version=connection.version,
