@@ -109,7 +109,8 @@ def make_records(n: int, run: str) -> list[tuple[bytes, bytes, list[tuple[str, b
     templates = order_templates()
     connection = sample_connection()
     for t in templates:  # every template maps cleanly: the benchmark measures the happy path
-        assert map_order(t, connection).documents and not map_order(t, connection).attention
+        assert map_order(t, connection).documents
+        assert not map_order(t, connection).attention
     out = []
     for i in range(n):
         order = templates[i % len(templates)].model_copy(

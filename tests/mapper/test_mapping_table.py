@@ -384,7 +384,8 @@ def test_mapping_case(case: Case) -> None:
     for doc in docs:
         assert DocumentRequested.model_validate_json(doc.model_dump_json()) == doc
         assert doc.currency == case.currency
-        assert doc.warehouse == "MAIN" and doc.cost_center == "WEB"
+        assert doc.warehouse == "MAIN"
+        assert doc.cost_center == "WEB"
         assert doc.why, "every document explains itself"
         if case.treatment is not None:
             assert doc.tax_treatment is case.treatment
@@ -409,14 +410,16 @@ def test_mapping_case(case: Case) -> None:
         if case.payment is None:
             assert inv.payment is None
         else:
-            assert inv.payment is not None and inv.payment.amount == D(case.payment)
+            assert inv.payment is not None
+            assert inv.payment.amount == D(case.payment)
     for doc in docs:
         if doc.kind not in (
             DocumentKind.INVOICE_DOMESTIC,
             DocumentKind.INVOICE_FOREIGN,
             DocumentKind.CREDIT_NOTE,
         ):
-            assert doc.fiscalize is False and doc.payment is None
+            assert doc.fiscalize is False
+            assert doc.payment is None
 
 
 def test_cancellation_and_credit_note_refer_to_the_right_document() -> None:
@@ -431,7 +434,8 @@ def test_cancellation_and_credit_note_refer_to_the_right_document() -> None:
     invoice, credit = refunded[1], refunded[2]
     assert credit.refers_to == invoice.idempotency_key == "conn-wix-1:ord-1001:invoice"
     assert credit.fiscalize is invoice.fiscalize is True
-    assert credit.issued_at == later and invoice.issued_at == T0
+    assert credit.issued_at == later
+    assert invoice.issued_at == T0
     assert credit.totals == invoice.totals
 
 
@@ -444,7 +448,8 @@ def test_invoice_target_cancelled_yields_a_credit_note_not_a_cancellation() -> N
 def test_partial_refund_maps_and_asks_for_the_manual_credit_note() -> None:
     result = map_order(sample_order(payment_status="partially_refunded"), sample_connection())
     assert [d.kind for d in result.documents] == [DocumentKind.SALES_ORDER, DocumentKind.INVOICE_DOMESTIC]
-    assert len(result.attention) == 1 and "partly refunded" in result.attention[0]
+    assert len(result.attention) == 1
+    assert "partly refunded" in result.attention[0]
 
 
 def test_oss_second_reduced_rate_maps_to_the_destination_lowest_reduced() -> None:
@@ -468,11 +473,15 @@ def test_issued_at_derives_from_the_order_not_the_clock() -> None:
 def test_unknown_connection_and_switched_off_import() -> None:
     order = sample_order()
     unknown = map_order(order, None)
-    assert unknown.documents == [] and "conn-wix-1" in unknown.attention[0]
+    assert unknown.documents == []
+    assert "conn-wix-1" in unknown.attention[0]
     off = map_order(order, sample_connection(import_orders=False))
-    assert off.documents == [] and off.attention == [] and off.skipped
+    assert off.documents == []
+    assert off.attention == []
+    assert off.skipped
     disabled = map_order(order, sample_connection(enabled=False))
-    assert disabled.documents == [] and disabled.skipped
+    assert disabled.documents == []
+    assert disabled.skipped
 
 
 def test_price_list_follows_the_buyer_kind() -> None:
