@@ -331,10 +331,10 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
     first: list[float] = []
     original = mapper.service.handle_records
 
-    async def timed(recs: Any) -> None:
+    async def timed(recs: Any, headers: Any = None) -> None:
         if not first:
             first.append(time.perf_counter())
-        await original(recs)
+        await original(recs, headers)
 
     mapper.service.handle_records = timed  # type: ignore[method-assign]
     async with mapper.broker:

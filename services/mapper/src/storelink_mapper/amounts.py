@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from storelink_contracts import DocumentLine, DocumentTotals, LineKind, OrderReceived, TaxBreakdown
+from storelink_mapper.construct import construct
 
 CENT = Decimal("0.01")
 UNIT = Decimal("0.0001")
@@ -84,7 +85,8 @@ def price_line(charge: Charge, prices_include_tax: bool) -> DocumentLine:
         unit_net = p
         unit_gross = r4(p * (HUNDRED + rate) / HUNDRED)
     discount_percent = r4(charge.discount * HUNDRED / value) if value > 0 and charge.discount else ZERO
-    return DocumentLine.model_construct(
+    return construct(
+        DocumentLine,
         kind=charge.kind,
         sku=charge.sku,
         name=charge.name,
@@ -144,12 +146,13 @@ def totals_of(lines: Iterable[DocumentLine]) -> DocumentTotals:
         tax += line.tax
         base, rate_tax = by_rate.get(line.tax_rate, (ZERO, ZERO))
         by_rate[line.tax_rate] = (base + line.net, rate_tax + line.tax)
-    return DocumentTotals.model_construct(
+    return construct(
+        DocumentTotals,
         net=plain(net),
         tax=plain(tax),
         gross=plain(net + tax),
         by_rate=[
-            TaxBreakdown.model_construct(rate=rate, base=plain(base), tax=plain(t))
+            construct(TaxBreakdown, rate=rate, base=plain(base), tax=plain(t))
             for rate, (base, t) in sorted(by_rate.items(), key=lambda kv: -kv[0])
         ],
     )
@@ -219,9 +222,12 @@ def price_order(
     if residual != 0:
         if abs(residual) <= tolerance:
             lines.append(
-                DocumentLine.model_construct(
+                construct(
+                    DocumentLine,
                     kind=LineKind.ROUNDING,
+                    sku=None,
                     name="Rounding difference",
+                    discount_percent=ZERO,
                     quantity=ONE,
                     unit_price_net=plain(residual),
                     unit_price_gross=plain(residual),

@@ -16,9 +16,9 @@ from pydantic_settings import SettingsConfigDict
 
 from storelink_kit.broker import consumer_options, make_broker
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
-from storelink_kit.publishing import EventPublisher
 from storelink_kit.service import make_app, serve
 from storelink_kit.settings import ServiceSettings
+from storelink_mapper.publisher import PipelinedPublisher
 from storelink_mapper.service import SOURCE, MapperService
 from storelink_mapper.state import Recency, Waiting
 from storelink_mapper.warmup import load_connections
@@ -51,7 +51,7 @@ def build(settings: MapperSettings) -> Mapper:
     registry = ConnectionRegistry()
     service = MapperService(
         broker,
-        EventPublisher(broker, topics, SOURCE),
+        PipelinedPublisher(broker, topics, SOURCE),
         registry,
         service_name=settings.service_name,
         recency=Recency(settings.recency_capacity),
@@ -71,18 +71,24 @@ def build(settings: MapperSettings) -> Mapper:
     async def map_orders(message: KafkaMessage) -> None:
         if not loaded:
             await ensure_settings_loaded()
-        await service.handle_records(_records(message))
+        await service.handle_records(_records(message), getattr(message, "batch_headers", None))
 
     subscriber = broker.subscriber(
         topics.orders,
         batch=True,
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
+        decoder=_raw_body,
         **consumer_options(settings, settings.group_id),
     )
     subscriber(map_orders)
 
     return Mapper(broker, service, registry)
+
+
+async def _raw_body(message: Any) -> None:
+    """The handler reads the records itself: skip FastStream's per-record JSON decoding."""
+    return None
 
 
 def _records(message: KafkaMessage) -> list[Any]:

@@ -19,6 +19,7 @@ from storelink_contracts import (
     TaxTreatment,
 )
 from storelink_mapper.amounts import Priced, price_order
+from storelink_mapper.construct import construct
 from storelink_mapper.decide import Planned, decide
 from storelink_mapper.keys import idempotency_key
 from storelink_mapper.tax import TaxDecision, decide_tax, is_business
@@ -123,13 +124,14 @@ def _document(
 ) -> DocumentRequested:
     cid, ext = connection.connection_id, order.external_id
     payment = (
-        PaymentRecord.model_construct(
-            method=order.payment_method, amount=priced.totals.gross, paid_at=order.paid_at
+        construct(
+            PaymentRecord, method=order.payment_method, amount=priced.totals.gross, paid_at=order.paid_at
         )
         if planned.with_payment
         else None
     )
-    return DocumentRequested.model_construct(
+    return construct(
+        DocumentRequested,
         tenant_id=order.tenant_id,
         connection_id=cid,
         settings_version=connection.version,

@@ -11,7 +11,7 @@ In-memory state (state.py) is only updated after the batch was published.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -87,11 +87,18 @@ class MapperService:
 
     # ------------------------------------------------------------------ orders
 
-    async def handle_records(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+    async def handle_records(
+        self,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+        headers: Sequence[Mapping[str, str]] | None = None,
+    ) -> None:
+        """Map a batch; `headers` are the records' headers already decoded (by FastStream), if at hand."""
         batch = _Batch()
-        for record in records:
+        if headers is None or len(headers) != len(records):
+            headers = [{k: v.decode() for k, v in (record.headers or ())} for record in records]
+        for record, record_headers in zip(records, headers, strict=True):
             try:
-                envelope, event = decode_event({k: v for k, v in (record.headers or ())}, record.value or b"")
+                envelope, event = decode_event(record_headers, record.value or b"")
                 if not isinstance(event, OrderReceived):
                     raise PermanentError(f"{event.event_type} does not belong on the orders topic")
                 self._map_one(envelope, event, batch)

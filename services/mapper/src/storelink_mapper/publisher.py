@@ -1,0 +1,53 @@
+"""`EventPublisher.publish_many` with the same envelopes, keys and topics, sent straight to aiokafka.
+
+The kit's `publish_many` goes through FastStream's publish pipeline for every record, which costs
+about twice as much CPU per record as aiokafka's own `send` (measured: ~96 µs vs ~45 µs per record on
+the dev machine); the mapper publishes 1-3 records per order, so this was a large part of its cost.
+Semantics are unchanged: every record is handed to the idempotent acks=all producer first, then all
+acknowledgements are awaited together, and only then does the handler return (commit-after-success).
+Falls back to the kit's path when the broker's producer is not reachable (e.g. the in-memory test
+broker). A candidate for the kit itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from storelink_contracts import Envelope, Event, encode_event
+from storelink_kit.publishing import EventPublisher
+
+
+class PipelinedPublisher(EventPublisher):
+    def _aiokafka_producer(self) -> Any | None:
+        try:
+            producer = self.broker._producer._producer.producer  # type: ignore[attr-defined]
+        except Exception:  # not connected, or a test broker without a real producer
+            return None
+        return producer if hasattr(producer, "send") and hasattr(producer, "_sender") else None
+
+    async def publish_many(
+        self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
+    ) -> list[Envelope]:
+        producer = self._aiokafka_producer()
+        if producer is None:
+            return await super().publish_many(events, origin=origin)
+        pending: list[asyncio.Future[Any]] = []
+        envelopes: list[Envelope] = []
+        names: dict[str, str] = {}
+        for event, caused_by in events:
+            env = self.envelope(event, caused_by=caused_by, origin=origin)
+            topic = names.get(event.topic)
+            if topic is None:
+                topic = names[event.topic] = self.topics.name(event.topic)
+            headers = [(k, v.encode()) for k, v in env.to_headers().items()]
+            pending.append(
+                await producer.send(
+                    topic, encode_event(event), key=event.message_key().encode(), headers=headers
+                )
+            )
+            envelopes.append(env)
+        if pending:
+            await asyncio.gather(*pending)
+        return envelopes
