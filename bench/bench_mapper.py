@@ -329,11 +329,13 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
     logging.getLogger("faststream").setLevel(logging.WARNING)
     logging.getLogger("faststream.access").setLevel(logging.WARNING)
     first: list[float] = []
+    sizes: list[int] = []
     original = mapper.service.handle_records
 
     async def timed(recs: Any, headers: Any = None) -> None:
         if not first:
             first.append(time.perf_counter())
+        sizes.append(len(recs))
         await original(recs, headers)
 
     mapper.service.handle_records = timed  # type: ignore[method-assign]
@@ -342,6 +344,7 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
         await wait_done(lambda: mapper.service.counters.completed, n)
         m_seconds = time.perf_counter() - first[0]
         counters = mapper.service.stats()
+        counters["batches"] = len(sizes)
         assert counters["attention"] == 0 and counters["dead_letters"] == 0, counters
         rate = n / m_seconds
         pace = max(100.0, rate / 2)

@@ -149,6 +149,9 @@ async def test_a_restarted_mapper_rebuilds_its_settings_from_kafka(
     mapper = build(mapper_settings(kafka_settings))
     async with mapper.broker:
         await mapper.broker.start()
-        await wait_for(lambda: mapper.registry.get("conn-restart") is not None)
-        async with expect_events(kafka_bootstrap, topic_names.documents, [doc_where(d) for d in expected]):
+        # the settings are read to the end before the first order is mapped: no "unknown connection"
+        async with (
+            expect_events(kafka_bootstrap, topic_names.documents, [doc_where(d) for d in expected]),
+            expect_events(kafka_bootstrap, topic_names.attention, [], settle=1.0),
+        ):
             await publish(kafka_settings, topic_names, order)
