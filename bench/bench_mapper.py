@@ -345,7 +345,8 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
         m_seconds = time.perf_counter() - first[0]
         counters = mapper.service.stats()
         counters["batches"] = len(sizes)
-        assert counters["attention"] == 0 and counters["dead_letters"] == 0, counters
+        assert counters["attention"] == 0, counters
+        assert counters["dead_letters"] == 0, counters
         rate = n / m_seconds
         pace = max(100.0, rate / 2)
         m_start = await end_offsets(bootstrap, mapper_topics.documents)
@@ -361,7 +362,8 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
 
     results = [Result("passthrough (aiokafka)", n, pt_seconds, p_lat), Result("mapper", n, m_seconds, m_lat)]
     print(
-        f"\nlatency measured on {n_paced} orders paced at {pace:.0f}/s (output record time - input record time)"
+        f"\nlatency measured on {n_paced} orders paced at {pace:.0f}/s "
+        "(output record time - input record time)"
     )
     print(f"{'':24} {'orders/s':>10} {'seconds':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for r in results:
