@@ -6,6 +6,7 @@ Run with `storelink-mapper` (env: STORELINK_KAFKA_*, STORELINK_MAPPER_*).
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from storelink_mapper.publisher import PipelinedPublisher
 from storelink_mapper.service import SOURCE, MapperService
 from storelink_mapper.state import Recency, Waiting
 from storelink_mapper.warmup import load_connections
+
+log = logging.getLogger("storelink.mapper")
 
 
 class MapperSettings(ServiceSettings):
@@ -65,7 +68,12 @@ def build(settings: MapperSettings) -> Mapper:
     async def ensure_settings_loaded() -> None:
         async with warm:
             if not loaded:
-                await load_connections(settings.kafka.bootstrap_servers, topics.connections, registry)
+                try:
+                    await load_connections(settings.kafka.bootstrap_servers, topics.connections, registry)
+                except Exception:  # never dead-letter orders for it: the registry feed catches up anyway
+                    log.warning(
+                        "reading the connection settings ahead failed; mapping goes on", exc_info=True
+                    )
                 loaded.append(True)
 
     async def map_orders(message: KafkaMessage) -> None:

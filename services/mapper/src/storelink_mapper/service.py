@@ -194,7 +194,11 @@ class MapperService:
         out: Outgoing = []
         for envelope, order in parked:
             out.extend(self._outcome(envelope, order, event, effects))
-        await self.publisher.publish_many(out)
+        try:
+            await self.publisher.publish_many(out)
+        except Exception:  # they stay waiting: the next settings change or snapshot maps them
+            log.exception("re-mapping waiting orders failed", extra={"connection_id": event.connection_id})
+            return
         for effect in effects:
             effect()
         self.counters.remapped += len(parked)

@@ -1,0 +1,99 @@
+"""The service's batch handling without a broker: dead letters per record, waiting orders, recency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiokafka.structs import ConsumerRecord
+
+from storelink_contracts import DocumentRequested, Envelope, Event, OrderNeedsAttention, encode_event
+from storelink_kit.connections import ConnectionRegistry
+from storelink_kit.testing.samples import T0, sample_connection, sample_order
+from storelink_mapper.service import MapperService
+
+
+class FakeBroker:
+    """Records what `send_dead_letter` publishes."""
+
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    async def publish(self, body: bytes, **kwargs: Any) -> None:
+        self.published.append({"body": body, **kwargs})
+
+
+class Collecting:
+    def __init__(self, fail: bool = False) -> None:
+        self.events: list[Event] = []
+        self.fail = fail
+
+    async def publish_many(self, events: Any, **_: Any) -> list[Envelope]:
+        if self.fail:
+            raise ConnectionError("broker unreachable")
+        self.events.extend(e for e, _ in events)
+        return []
+
+
+def record(event: Event, offset: int) -> ConsumerRecord[bytes, bytes]:
+    env = Envelope.for_event(event, source="test")
+    headers = [(k, v.encode()) for k, v in env.to_headers().items()]
+    value = encode_event(event)
+    return ConsumerRecord(
+        "t.orders", 0, offset, 0, 0, event.message_key().encode(), value, None, 0, 0, headers
+    )
+
+
+def service(publisher: Collecting, broker: FakeBroker | None = None, *connections: Any) -> MapperService:
+    registry = ConnectionRegistry()
+    for c in connections:
+        registry.apply(c)
+    return MapperService(broker or FakeBroker(), publisher, registry)  # type: ignore[arg-type]
+
+
+async def test_a_wrong_event_on_the_orders_topic_is_dead_lettered_alone() -> None:
+    broker, publisher = FakeBroker(), Collecting()
+    svc = service(publisher, broker, sample_connection())
+    stray = sample_connection(connection_id="conn-x")  # a settings event on the orders topic
+    await svc.handle_records(
+        [record(sample_order(external_id="a"), 0), record(stray, 1), record(sample_order(external_id="b"), 2)]
+    )
+    assert [p["topic"] for p in broker.published] == ["t.orders.dlq"]
+    assert broker.published[0]["headers"]["dlq_error_class"] == "PermanentError"
+    docs = [e for e in publisher.events if isinstance(e, DocumentRequested)]
+    assert sorted({d.order_external_id for d in docs}) == ["a", "b"]
+
+
+async def test_new_settings_remap_waiting_orders_and_resolve_them() -> None:
+    publisher = Collecting()
+    svc = service(publisher, None)
+    order = sample_order()
+    await svc.handle_records([record(order, 0)])
+    assert [type(e) for e in publisher.events] == [OrderNeedsAttention]
+    assert svc.waiting.is_waiting(order)
+
+    failing = Collecting(fail=True)
+    svc.publisher = failing  # type: ignore[assignment]
+    await svc.on_connection_change(sample_connection())
+    assert svc.waiting.is_waiting(order), "a failed publish keeps the order waiting"
+
+    svc.publisher = publisher  # type: ignore[assignment]
+    svc.registry.apply(sample_connection())
+    await svc.on_connection_change(sample_connection())
+    kinds = [(type(e).__name__, getattr(e, "resolved", None)) for e in publisher.events[1:]]
+    assert kinds == [("DocumentRequested", None), ("DocumentRequested", None), ("OrderNeedsAttention", True)]
+    assert not svc.waiting.is_waiting(order)
+
+
+async def test_a_later_snapshot_that_maps_fine_resolves_the_attention_item() -> None:
+    publisher = Collecting()
+    svc = service(publisher, None, sample_connection())
+    broken = sample_order(lines=[sample_order().lines[0].model_copy(update={"sku": None})])
+    fixed = sample_order(updated_at=T0 + timedelta(minutes=5))
+    await svc.handle_records([record(broken, 0)])
+    await svc.handle_records([record(fixed, 1)])
+    await svc.handle_records([record(broken, 2)])  # the stale broken snapshot arrives again: skipped
+    attention = [e for e in publisher.events if isinstance(e, OrderNeedsAttention)]
+    assert [a.resolved for a in attention] == [False, True]
+    assert "no SKU" in attention[0].reasons[0]
+    assert svc.counters.stale == 1
