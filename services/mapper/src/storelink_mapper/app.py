@@ -34,6 +34,11 @@ class MapperSettings(ServiceSettings):
     group_id: str = "storelink-mapper"
     batch_max_records: int = Field(default=500, ge=1, description="Orders per batch at most")
     batch_timeout_ms: int = Field(default=100, ge=1, description="How long a batch may wait to fill")
+    producer_batch_bytes: int = Field(
+        default=512 * 1024,
+        ge=16 * 1024,
+        description="Producer batch size per partition (documents are ~2.5 kB)",
+    )
     recency_capacity: int = Field(default=200_000, ge=1, description="Orders whose newest snapshot is kept")
     waiting_per_connection: int = Field(
         default=10_000, ge=1, description="Unmappable orders kept per connection"
@@ -50,6 +55,10 @@ class Mapper:
 def build(settings: MapperSettings) -> Mapper:
     """Broker with the registry feed and the orders subscriber; nothing connects until it starts."""
     broker = make_broker(settings)
+    # One batch of orders yields ~900 records; at aiokafka's default 16 kB per partition batch, the
+    # idempotent producer (one request in flight per partition) needs ~150 sequential round trips.
+    # make_broker takes no producer options, so set it on the producer's connection arguments.
+    broker._connection_kwargs["max_batch_size"] = settings.producer_batch_bytes
     topics = settings.kafka.topics
     registry = ConnectionRegistry()
     service = MapperService(
