@@ -75,7 +75,9 @@ def check_company(company: CompanyBase, prefix: str = "company.") -> list[Proble
         )
     if company.fiscal_verification and vat_id is None:
         problems.append(
-            Problem(field=f"{prefix}fiscal_verification", problem="fiscal verification needs the company's VAT id")
+            Problem(
+                field=f"{prefix}fiscal_verification", problem="fiscal verification needs the company's VAT id"
+            )
         )
     if company.oss_registered and vat_id is None:
         problems.append(

@@ -140,9 +140,7 @@ class WixConnectionCreate(ConnectionSettings):
     credentials: WixCredentials
 
 
-ConnectionCreate = Annotated[
-    ShopamineConnectionCreate | WixConnectionCreate, Field(discriminator="platform")
-]
+ConnectionCreate = Annotated[ShopamineConnectionCreate | WixConnectionCreate, Field(discriminator="platform")]
 CREATE_MODELS: dict[Platform, type[ConnectionSettings]] = {
     Platform.SHOPAMINE: ShopamineConnectionCreate,
     Platform.WIX: WixConnectionCreate,

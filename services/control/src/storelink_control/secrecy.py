@@ -19,7 +19,9 @@ def clear_values(credentials: BaseModel) -> dict[str, str]:
 
 
 def secret_fields(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(n for n, f in model.model_fields.items() if f.annotation in (SecretStr, SecretStr | None))
+    return frozenset(
+        n for n, f in model.model_fields.items() if f.annotation in (SecretStr, SecretStr | None)
+    )
 
 
 def masked_values(credentials: BaseModel) -> dict[str, str]:
