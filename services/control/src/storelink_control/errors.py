@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from storelink_contracts import ErpSystem, Platform
-from storelink_control.schemas import Problem
+from storelink_control.schemas import CREATE_MODELS, Problem
 
 _TAGS = {p.value for p in Platform} | {e.value for e in ErpSystem}
 _DROP = {"body", "query", "path", "function-after", "function-before"}
@@ -46,9 +46,18 @@ def problems_of(errors: Sequence[Any], prefix: str = "") -> list[Problem]:
         if len(loc) > 1 and loc[0] in _TAGS:
             loc = loc[1:]
         loc = [p for i, p in enumerate(loc) if not (p in _TAGS and i > 0 and loc[i - 1] in {"company"})]
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            tag = str(err.get("ctx", {}).get("discriminator", "")).strip("'\"")
+            loc = [*loc, tag]
+            allowed = (
+                sorted(p.value for p in CREATE_MODELS)
+                if tag == "platform"
+                else sorted(e.value for e in ErpSystem)
+            )
+            given = err.get("ctx", {}).get("tag")
+            message = f"must be one of {', '.join(allowed)}" + (f" (got {given!r})" if given else "")
         field = prefix + ".".join(loc) if loc else (prefix.rstrip(".") or "body")
-        message = str(err.get("msg", "invalid"))
-        message = message.removeprefix("Value error, ")
         out.append(Problem(field=field, problem=message))
     return out
 
