@@ -242,17 +242,24 @@ def subscribe_status(broker: KafkaBroker, sessions: Sessions, topics: TopicNames
     """The status consumer's subscribers; explicit group, earliest, commit after success."""
     nack = AckPolicy.NACK_ON_ERROR
 
-    @broker.subscriber(topics.orders, group_id=group_id, auto_offset_reset="earliest", ack_policy=nack)
+    @broker.subscriber(
+        topics.orders, group_id=f"{group_id}.orders", auto_offset_reset="earliest", ack_policy=nack
+    )
     async def status_orders(msg: KafkaMessage) -> None:
         await record_order(sessions, msg)
 
     @broker.subscriber(
-        topics.document_results, group_id=group_id, auto_offset_reset="earliest", ack_policy=nack
+        topics.document_results,
+        group_id=f"{group_id}.documents",
+        auto_offset_reset="earliest",
+        ack_policy=nack,
     )
     async def status_documents(msg: KafkaMessage) -> None:
         await record_document_result(sessions, msg)
 
-    @broker.subscriber(topics.attention, group_id=group_id, auto_offset_reset="earliest", ack_policy=nack)
+    @broker.subscriber(
+        topics.attention, group_id=f"{group_id}.attention", auto_offset_reset="earliest", ack_policy=nack
+    )
     async def status_attention(msg: KafkaMessage) -> None:
         await record_attention(sessions, msg)
 
@@ -276,7 +283,9 @@ def subscribe_status(broker: KafkaBroker, sessions: Sessions, topics: TopicNames
         )
     ]
 
-    @broker.subscriber(*dlqs, group_id=group_id, auto_offset_reset="earliest", ack_policy=nack)
+    @broker.subscriber(
+        *dlqs, group_id=f"{group_id}.dead-letters", auto_offset_reset="earliest", ack_policy=nack
+    )
     async def status_dead_letters(msg: KafkaMessage) -> None:
         await record_dead_letter(sessions, msg, connection_keyed)
 
