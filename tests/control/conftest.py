@@ -159,7 +159,7 @@ async def stop_live(live: Live, server: uvicorn.Server, task: asyncio.Task[None]
     await asyncio.wait_for(task, 30)
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def live(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
     tmp = tmp_path_factory.mktemp("control")
     running, server, task = await start_live(tmp, kafka_bootstrap)

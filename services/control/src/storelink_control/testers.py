@@ -41,6 +41,8 @@ class Outcome:
 
 
 class TesterRegistry:
+    __test__ = False  # not a pytest test class, despite the name
+
     def __init__(self, testers: Mapping[Platform, ConnectionTester] | None = None) -> None:
         self._testers: dict[Platform, ConnectionTester] = dict(testers or {})
 
