@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import types
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from importlib.metadata import EntryPoint
 
 import httpx
@@ -85,10 +85,11 @@ async def gateway() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def tester(live: Live, gateway: str) -> FakeShopamineTester:
+def tester(live: Live, gateway: str) -> Iterator[FakeShopamineTester]:
     fake = FakeShopamineTester(gateway)
     live.testers.register(Platform.SHOPAMINE, fake)
-    return fake
+    yield fake
+    live.testers.unregister(Platform.SHOPAMINE)
 
 
 async def _test(live: Live, store_url: str, api_key: str = GOOD_KEY) -> dict[str, str]:

@@ -49,6 +49,9 @@ class TesterRegistry:
     def register(self, platform: Platform, tester: ConnectionTester) -> None:
         self._testers[platform] = tester
 
+    def unregister(self, platform: Platform) -> None:
+        self._testers.pop(platform, None)
+
     def get(self, platform: Platform) -> ConnectionTester | None:
         return self._testers.get(platform)
 
