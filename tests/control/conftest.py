@@ -99,20 +99,26 @@ class Live:
         """A new tenant and a token of its own: (tenant_id, token)."""
         tenant_id = tenant_id or f"t-{uuid.uuid4().hex[:8]}"
         op = self.client(self.operator)
-        r = await op.post("/v1/tenants", json={"tenant_id": tenant_id, "company": company(**company_overrides)})
+        r = await op.post(
+            "/v1/tenants", json={"tenant_id": tenant_id, "company": company(**company_overrides)}
+        )
         assert r.status_code == 201, r.text
         r = await op.post("/v1/tokens", json={"name": f"{tenant_id} admin", "tenant_id": tenant_id})
         assert r.status_code == 201, r.text
         return tenant_id, r.json()["token"]
 
-    async def connection(self, tenant_id: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def connection(
+        self, tenant_id: str, token: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         r = await self.client(token).post(f"/v1/tenants/{tenant_id}/connections", json=body or wix_body())
         assert r.status_code == 201, r.text
         created: dict[str, Any] = r.json()
         return created
 
 
-async def start_live(tmp: Path, bootstrap: str, **settings_overrides: Any) -> tuple[Live, uvicorn.Server, asyncio.Task[None]]:
+async def start_live(
+    tmp: Path, bootstrap: str, **settings_overrides: Any
+) -> tuple[Live, uvicorn.Server, asyncio.Task[None]]:
     topics = TopicNames(prefix=f"c{uuid.uuid4().hex[:10]}.")
     await ensure_topics(bootstrap, topics, partitions_override=1)
     operator = secrets.token_urlsafe(24)

@@ -87,7 +87,11 @@ async def test_patch_makes_a_new_version_audited_and_published(live: Live) -> No
     assert versions[1]["action"] == "updated"
     assert versions[1]["actor"].startswith(f"{tenant_id} admin")
     changes = {c["field"]: c for c in versions[1]["changes"]}
-    assert changes["polling_interval_seconds"] == {"field": "polling_interval_seconds", "old": 3600, "new": 900}
+    assert changes["polling_interval_seconds"] == {
+        "field": "polling_interval_seconds",
+        "old": 3600,
+        "new": 900,
+    }
     assert changes["credentials.api_key"] == {"field": "credentials.api_key", "old": "***", "new": "***"}
     assert "credentials.site_id" not in changes
 
@@ -182,7 +186,9 @@ CREATE_ERRORS: list[tuple[dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("overrides", "field", "why"), CREATE_ERRORS, ids=[c[1] + ":" + c[2] for c in CREATE_ERRORS])
+@pytest.mark.parametrize(
+    ("overrides", "field", "why"), CREATE_ERRORS, ids=[c[1] + ":" + c[2] for c in CREATE_ERRORS]
+)
 async def test_create_refuses_bad_settings_naming_the_field(
     live: Live, overrides: dict[str, Any], field: str, why: str
 ) -> None:
@@ -199,13 +205,19 @@ SHOPAMINE_ERRORS = [
     ({"store_url": "", "api_key": SHOPAMINE_KEY}, "credentials.store_url", "shop's address"),
     ({"store_url": "ftp://shop.example.com", "api_key": SHOPAMINE_KEY}, "credentials.store_url", "https://"),
     ({"store_url": "not a url!", "api_key": SHOPAMINE_KEY}, "credentials.store_url", "not a web address"),
-    ({"store_url": "https://shop.example.com/?a=1", "api_key": SHOPAMINE_KEY}, "credentials.store_url", "query"),
+    (
+        {"store_url": "https://shop.example.com/?a=1", "api_key": SHOPAMINE_KEY},
+        "credentials.store_url",
+        "query",
+    ),
     ({"store_url": "www.example.com"}, "credentials.api_key", "Field required"),
 ]
 
 
 @pytest.mark.parametrize(("credentials", "field", "why"), SHOPAMINE_ERRORS)
-async def test_shopamine_credentials_are_checked(live: Live, credentials: dict[str, str], field: str, why: str) -> None:
+async def test_shopamine_credentials_are_checked(
+    live: Live, credentials: dict[str, str], field: str, why: str
+) -> None:
     tenant_id, token = await live.tenant()
     r = await live.client(token).post(
         f"/v1/tenants/{tenant_id}/connections", json=shopamine_body(credentials=credentials)
@@ -225,7 +237,9 @@ PATCH_ERRORS: list[tuple[dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("patch", "field", "why"), PATCH_ERRORS, ids=[c[1] + ":" + c[2] for c in PATCH_ERRORS])
+@pytest.mark.parametrize(
+    ("patch", "field", "why"), PATCH_ERRORS, ids=[c[1] + ":" + c[2] for c in PATCH_ERRORS]
+)
 async def test_patch_refuses_bad_settings_and_keeps_the_old_ones(
     live: Live, patch: dict[str, Any], field: str, why: str
 ) -> None:

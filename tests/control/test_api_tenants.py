@@ -30,7 +30,9 @@ async def test_operator_creates_tenant_with_company_profile(live: Live) -> None:
         "erp_credentials": {"company_id": "16", "secret_key": "***"},
     }
     assert MK_SECRET not in r.text
-    again = await live.client(live.operator).post("/v1/tenants", json={"tenant_id": "acme-si", "company": company()})
+    again = await live.client(live.operator).post(
+        "/v1/tenants", json={"tenant_id": "acme-si", "company": company()}
+    )
     assert again.status_code == 409
     got = await live.client(live.operator).get("/v1/tenants/acme-si")
     assert got.json()["company"]["vat_id"] == "SI12345678"
@@ -81,7 +83,9 @@ TENANT_ERRORS: list[tuple[dict[str, Any], str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("overrides", "field", "why"), TENANT_ERRORS, ids=[c[1] + ":" + c[2] for c in TENANT_ERRORS])
+@pytest.mark.parametrize(
+    ("overrides", "field", "why"), TENANT_ERRORS, ids=[c[1] + ":" + c[2] for c in TENANT_ERRORS]
+)
 async def test_tenant_validation_names_each_bad_field(
     live: Live, overrides: dict[str, Any], field: str, why: str
 ) -> None:

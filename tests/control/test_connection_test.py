@@ -77,8 +77,11 @@ async def gateway() -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(fake_shopamine(), host="127.0.0.1", port=port, log_config=None))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(500):
+        if server.started:
+            break
         await asyncio.sleep(0.02)
+    assert server.started
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task
@@ -116,7 +119,9 @@ async def _test(live: Live, store_url: str, api_key: str = GOOD_KEY) -> dict[str
         ("crash.example.com", GOOD_KEY, "error", "RuntimeError: client blew up with key ***"),
     ],
 )
-async def test_verdict_and_sentence(live: Live, store_url: str, api_key: str, verdict: str, sentence: str) -> None:
+async def test_verdict_and_sentence(
+    live: Live, store_url: str, api_key: str, verdict: str, sentence: str
+) -> None:
     result = await _test(live, store_url, api_key)
     assert result["verdict"] == verdict
     assert sentence in result["message"]

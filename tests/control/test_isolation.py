@@ -40,11 +40,14 @@ def test_every_route_with_an_id_is_covered(live: Live) -> None:
         for method in operations
     }
     covered = {
-        (method, path.replace("{tenant}", "{tenant_id}")
-         .replace("{connection}", "{connection_id}")
-         .replace("{dead_letter}", "{dead_letter_id}")
-         .replace("{item}", "{item_id}")
-         .replace("{token}", "{token_id}"))
+        (
+            method,
+            path.replace("{tenant}", "{tenant_id}")
+            .replace("{connection}", "{connection_id}")
+            .replace("{dead_letter}", "{dead_letter_id}")
+            .replace("{item}", "{item_id}")
+            .replace("{token}", "{token_id}"),
+        )
         for method, path, _ in ROUTES
     }
     assert with_ids == covered

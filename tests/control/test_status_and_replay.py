@@ -79,7 +79,10 @@ async def _dead_letter(publisher: EventPublisher, live: Live, order: OrderReceiv
         }
     )
     await publisher.broker.publish(
-        encode_event(order), topic=live.topics.dlq("orders"), key=order.message_key().encode(), headers=headers
+        encode_event(order),
+        topic=live.topics.dlq("orders"),
+        key=order.message_key().encode(),
+        headers=headers,
     )
 
 
@@ -88,7 +91,9 @@ async def test_status_counts_and_replays(live: Live, publisher: EventPublisher) 
     cid = (await live.connection(tenant_id, token))["connection"]["connection_id"]
     client = live.client(token)
 
-    first = sample_order(tenant_id=tenant_id, connection_id=cid, external_id="o-1", number="1001", updated_at=T1)
+    first = sample_order(
+        tenant_id=tenant_id, connection_id=cid, external_id="o-1", number="1001", updated_at=T1
+    )
     second = sample_order(
         tenant_id=tenant_id,
         connection_id=cid,
@@ -146,10 +151,12 @@ async def test_status_counts_and_replays(live: Live, publisher: EventPublisher) 
 
     got = await _eventually(
         status,
-        lambda s: s["orders_by_status"] == {"confirmed": 1, "pending": 1}
-        and s["documents_by_state"] == {"created": 1, "failed": 1}
-        and s["open_attention"] == 1
-        and s["dead_letters"] == 1,
+        lambda s: (
+            s["orders_by_status"] == {"confirmed": 1, "pending": 1}
+            and s["documents_by_state"] == {"created": 1, "failed": 1}
+            and s["open_attention"] == 1
+            and s["dead_letters"] == 1
+        ),
     )
     assert got["last_webhook_at"] is not None
     assert got["last_poll_at"] is not None
@@ -221,13 +228,16 @@ async def test_bulk_dead_letter_replay_by_filter(live: Live, publisher: EventPub
     cid = (await live.connection(tenant_id, token))["connection"]["connection_id"]
     client = live.client(token)
     orders = [
-        sample_order(tenant_id=tenant_id, connection_id=cid, external_id=f"d-{i}", number=str(i)) for i in range(3)
+        sample_order(tenant_id=tenant_id, connection_id=cid, external_id=f"d-{i}", number=str(i))
+        for i in range(3)
     ]
     for order in orders:
         await _dead_letter(publisher, live, order)
 
     async def listed() -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = (await client.get("/v1/dead-letters", params={"connection_id": cid})).json()
+        result: list[dict[str, Any]] = (
+            await client.get("/v1/dead-letters", params={"connection_id": cid})
+        ).json()
         return result
 
     await _eventually(listed, lambda rows: len(rows) == 3)
@@ -250,7 +260,9 @@ async def test_attention_replay_without_a_snapshot_is_skipped_with_a_reason(
     cid = (await live.connection(tenant_id, token))["connection"]["connection_id"]
     client = live.client(token)
     await publisher.publish(
-        OrderNeedsAttention(tenant_id=tenant_id, connection_id=cid, external_id="ghost", reasons=["totals differ"])
+        OrderNeedsAttention(
+            tenant_id=tenant_id, connection_id=cid, external_id="ghost", reasons=["totals differ"]
+        )
     )
     items = await _eventually(
         lambda: _json(client.get("/v1/attention", params={"connection_id": cid})), lambda rows: len(rows) == 1
