@@ -122,8 +122,8 @@ async def start_live(
     topics = TopicNames(prefix=f"c{uuid.uuid4().hex[:10]}.")
     await ensure_topics(bootstrap, topics, partitions_override=1)
     operator = secrets.token_urlsafe(24)
+    settings_overrides.setdefault("database_url", f"sqlite+aiosqlite:///{tmp / 'control.db'}")
     settings = ControlSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp / 'control.db'}",
         public_base_url="https://hooks.example.test",
         operator_token=operator,
         rate_limit="100000/minute",

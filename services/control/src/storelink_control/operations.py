@@ -54,6 +54,16 @@ async def _publish(control: Control, events: Sequence[Event]) -> None:
     except Exception as exc:
         log.error("settings event not published; change rolled back", extra={"error": type(exc).__name__})
         raise Unavailable("Kafka did not confirm the change, so nothing was saved; try again") from exc
+    for event in events:
+        log.info(
+            "connection settings published",
+            extra={
+                "event_type": event.event_type,
+                "tenant_id": event.tenant_id,
+                "connection_id": getattr(event, "connection_id", None),
+                "version": getattr(event, "version", None),
+            },
+        )
 
 
 # --------------------------------------------------------------------------- lookups

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -176,7 +177,7 @@ class DeadLetter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dlq_topic: Mapped[str] = mapped_column(String(300))
     dlq_partition: Mapped[int] = mapped_column(Integer)
-    dlq_offset: Mapped[int] = mapped_column(Integer)
+    dlq_offset: Mapped[int] = mapped_column(BigInteger)
     tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)
     connection_id: Mapped[str | None] = mapped_column(String(64), index=True)
     original_topic: Mapped[str] = mapped_column(String(300))

@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("dlq_topic", sa.String(length=300), nullable=False),
         sa.Column("dlq_partition", sa.Integer(), nullable=False),
-        sa.Column("dlq_offset", sa.Integer(), nullable=False),
+        sa.Column("dlq_offset", sa.BigInteger(), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=True),
         sa.Column("connection_id", sa.String(length=64), nullable=True),
         sa.Column("original_topic", sa.String(length=300), nullable=False),
