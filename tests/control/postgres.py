@@ -54,14 +54,14 @@ def postgres_url() -> Iterator[str]:
         subprocess.run(
             _as_owner([initdb, "-D", str(data), "-U", "storelink", "-A", "trust", "-E", "UTF8", "--no-sync"]),
             **run,
-        )  # type: ignore[call-overload]  # noqa: S603
+        )  # type: ignore[call-overload]
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(  # type: ignore[call-overload]  # noqa: S603
+        subprocess.run(  # type: ignore[call-overload]
             _as_owner([pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]), **run
         )
         yield f"postgresql+asyncpg://storelink@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             _as_owner([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True, check=False
         )
         shutil.rmtree(root, ignore_errors=True)
