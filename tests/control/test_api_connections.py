@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -254,3 +255,23 @@ async def test_patch_refuses_bad_settings_and_keeps_the_old_ones(
 async def test_create_for_unknown_tenant_is_404(live: Live) -> None:
     r = await live.client(live.operator).post("/v1/tenants/nobody-here/connections", json=wix_body())
     assert r.status_code == 404
+
+
+async def test_concurrent_changes_never_share_a_version(live: Live) -> None:
+    tenant_id, token = await live.tenant()
+    cid = (await live.connection(tenant_id, token))["connection"]["connection_id"]
+    client = live.client(token)
+    responses = await asyncio.gather(
+        *(
+            client.patch(f"/v1/connections/{cid}", json={"polling_interval_seconds": 600 + i})
+            for i in range(6)
+        )
+    )
+    codes = [r.status_code for r in responses]
+    assert set(codes) <= {200, 409}, [r.text for r in responses]
+    assert 200 in codes, codes
+    versions = [v["version"] for v in (await client.get(f"/v1/connections/{cid}/versions")).json()]
+    assert versions == list(range(1, len(versions) + 1))
+    assert len(versions) == 1 + codes.count(200)
+    final = (await client.get(f"/v1/connections/{cid}")).json()
+    assert final["version"] == versions[-1]

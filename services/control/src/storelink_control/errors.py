@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 
 from storelink_contracts import ErpSystem, Platform
 from storelink_control.schemas import CREATE_MODELS, Problem
@@ -83,6 +84,12 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "someone changed this at the same moment; reload it and try again"}, status_code=409
+        )
 
     @app.exception_handler(PermissionError)
     async def _forbidden(request: Request, exc: PermissionError) -> JSONResponse:

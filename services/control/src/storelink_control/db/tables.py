@@ -91,6 +91,10 @@ class Connection(Base):
     updated_by: Mapped[str | None] = mapped_column(String(200))
     removed_at: Mapped[datetime | None]
 
+    # optimistic locking: an UPDATE carries `WHERE version = <the version read>`, so two concurrent
+    # changes cannot both become the same next version (the loser gets StaleDataError → 409)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
 
 class AuditEntry(Base):
     """Who changed what when; secrets appear only as a mask."""
