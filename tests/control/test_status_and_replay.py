@@ -275,3 +275,43 @@ async def test_attention_replay_without_a_snapshot_is_skipped_with_a_reason(
 
 async def _json(response: Any) -> Any:
     return (await response).json()
+
+
+async def test_an_unreadable_record_becomes_a_dead_letter_not_a_stuck_consumer(
+    live: Live, publisher: EventPublisher
+) -> None:
+    tenant_id, token = await live.tenant()
+    cid = (await live.connection(tenant_id, token))["connection"]["connection_id"]
+    headers = {
+        "ce_id": "x1",
+        "ce_type": OrderReceived.event_type,
+        "ce_source": "junk",
+        "ce_tenant": tenant_id,
+        "ce_time": T1.isoformat(),
+    }
+    await publisher.broker.publish(
+        b"{not json", topic=live.topics.orders, key=f"{cid}:bad".encode(), headers=headers
+    )
+    good = sample_order(tenant_id=tenant_id, connection_id=cid, external_id="after-junk")
+    await publisher.publish(good, origin="poll")
+    client = live.client(token)
+    dead = await _eventually(
+        lambda: _json(client.get("/v1/dead-letters", params={"connection_id": cid})),
+        lambda rows: len(rows) == 1,
+    )
+    assert dead[0]["error_class"] == "PermanentError"
+    assert dead[0]["service"] == live.settings.service_name
+    assert dead[0]["original_key"] == f"{cid}:bad"
+    status = await _eventually(
+        lambda: _json(client.get(f"/v1/connections/{cid}/status")), lambda s: s["orders_by_status"] != {}
+    )
+    assert status["orders_by_status"] == {"confirmed": 1}
+    assert status["dead_letters"] == 1
+
+
+async def test_health_and_readiness(live: Live) -> None:
+    client = live.client(None)
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok"}
