@@ -50,6 +50,16 @@ async def test_a_person_adds_tests_edits_and_removes_a_connection(live: Live) ->
     assert "CLI d.o.o." in r.output
     r = await _run(live, token, "tenants", "show", tenant_id)
     assert "SI12345678" in r.output
+    r = await _run(live, token, "tenants", "edit", tenant_id, "--name", "CLI Two d.o.o.", "--oss")
+    assert r.exit_code == 0, r.output
+    r = await _run(live, token, "tenants", "show", tenant_id, "--json")
+    shown = json.loads(r.stdout)
+    assert shown["company"]["name"] == "CLI Two d.o.o."
+    assert shown["company"]["oss_registered"] is True
+    assert shown["company"]["erp_credentials"] == {"company_id": "16", "secret_key": "***"}
+    r = await _run(live, token, "tenants", "edit", tenant_id, "--country", "AT")
+    assert r.exit_code == 1
+    assert "company.vat_id" in r.output
 
     r = await _run(
         live, token,

@@ -168,6 +168,43 @@ def tenants_add(
     console.print(f"[green]tenant {tenant['tenant_id']} added[/green]")
 
 
+@tenants_app.command("edit")
+def tenants_edit(
+    tenant_id: str,
+    name: Annotated[str | None, typer.Option(help="Company name")] = None,
+    erp: Annotated[str | None, typer.Option(help="metakocka or eracuni")] = None,
+    country: Annotated[str | None, typer.Option(help="Two-letter country code")] = None,
+    vat_id: Annotated[str | None, typer.Option(help="VAT id with country prefix")] = None,
+    oss: Annotated[bool | None, typer.Option("--oss/--no-oss", help="Registered for OSS")] = None,
+    fiscal: Annotated[
+        bool | None, typer.Option("--fiscal/--no-fiscal", help="Fiscally verify invoices")
+    ] = None,
+    erp_credential: Annotated[
+        list[str] | None, typer.Option(help="ERP credential key=value; give all of them (repeat)")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Change the company profile; every connection of the tenant gets a new settings version."""
+    api = Api(url, token)
+    current = api.call("GET", f"/v1/tenants/{tenant_id}")["company"]
+    company = {k: v for k, v in current.items() if k != "erp_credentials"}
+    changes = {
+        "name": name,
+        "erp": erp,
+        "country": country,
+        "vat_id": vat_id,
+        "oss_registered": oss,
+        "fiscal_verification": fiscal,
+    }
+    company.update({k: v for k, v in changes.items() if v is not None})
+    creds = {k: str(v) for k, v in _pairs(erp_credential, "--erp-credential").items()}
+    if creds:
+        company["erp_credentials"] = creds
+    api.call("PUT", f"/v1/tenants/{tenant_id}/company", json={"company": company})
+    console.print(f"[green]tenant {tenant_id} updated[/green]")
+
+
 @tenants_app.command("token")
 def tenants_token(
     name: Annotated[str, typer.Option(help="Who uses it (shown in the audit)")],
