@@ -235,6 +235,12 @@ PATCH_ERRORS: list[tuple[dict[str, Any], str, str]] = [
     ({"credentials": {"store_url": "x.example.com"}}, "credentials.store_url", "Extra inputs"),
     ({"platform": "shopamine"}, "platform", "Extra inputs"),
     ({"target_document": "receipt"}, "target_document", "offer"),
+    ({"credentials": {"api_key": 5}}, "credentials.api_key", "valid string"),
+    (
+        {"price_lists": [{"name": "B2B", "kind": "b2b", "send_gross": "yes please"}]},
+        "price_lists.0.send_gross",
+        "boolean",
+    ),
 ]
 
 

@@ -315,3 +315,20 @@ async def test_health_and_readiness(live: Live) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok"}
+
+
+async def test_problem_endpoints_refuse_bad_input_naming_the_field(live: Live) -> None:
+    client = live.client(live.operator)
+    cases = [
+        ("POST", "/v1/dead-letters/replay", {"connection": "x"}, None, "connection"),
+        ("POST", "/v1/dead-letters/replay", {"include_replayed": "sometimes"}, None, "include_replayed"),
+        ("POST", "/v1/attention/replay", {"connection_id": 5}, None, "connection_id"),
+        ("GET", "/v1/dead-letters", None, {"include_replayed": "sometimes"}, "include_replayed"),
+        ("GET", "/v1/attention", None, {"include_resolved": "perhaps"}, "include_resolved"),
+        ("POST", "/v1/dead-letters/abc/replay", None, None, "dead_letter_id"),
+        ("POST", "/v1/attention/abc/replay", None, None, "item_id"),
+    ]
+    for method, path, body, params, field in cases:
+        r = await client.request(method, path, json=body, params=params)
+        assert r.status_code == 422, (path, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == [field], (path, r.json())
