@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-SECRET_KEY_ENV = "STORELINK_SECRET_KEY"
+SECRET_KEY_ENV = "STORELINK_SECRET_KEY"  # noqa: S105 - the name of a variable
 
 
 class SecretError(ValueError):
