@@ -134,6 +134,8 @@ async def test_rate_limit_counts_per_key() -> None:
     assert wait is not None
     assert wait >= 1
     assert await limit.hit("b") is None
+    with pytest.raises(ValueError, match="not an async storage"):
+        RateLimit("1/minute", "memory://")
 
 
 async def test_migrations_create_every_table_and_are_idempotent(tmp_path: Path) -> None:

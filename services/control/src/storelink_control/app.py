@@ -65,7 +65,7 @@ def create_app(
             topics=topics,
             box=secret_box,
             testers=testers if testers is not None else TesterRegistry.from_entry_points(),
-            limiter=RateLimit(settings.rate_limit),
+            limiter=RateLimit(settings.rate_limit, settings.rate_limit_storage),
         )
         app.state.control = control
         try:

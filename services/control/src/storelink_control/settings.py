@@ -24,6 +24,9 @@ class ControlSettings(ServiceSettings):
         default=None, description="Bootstrap operator token (stored hashed at start), sees every tenant"
     )
     rate_limit: str = Field(default="600/minute", description="Per API token (limits' notation)")
+    rate_limit_storage: str = Field(
+        default="async+memory://", description="Where the counters live; a shared one across replicas"
+    )
     test_timeout_seconds: float = Field(default=15.0, gt=0, description="Bound of a connection test")
     consume_status: bool = Field(default=True, description="Run the status consumer in this process")
     status_group_id: str = "storelink-control-status"
