@@ -68,3 +68,55 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await migrate(eng)
     yield eng
     await eng.dispose()
+
+
+# --------------------------------------------------------------------------- simulators and helpers
+
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any  # noqa: E402
+
+from storelink_contracts import Envelope, Event  # noqa: E402
+from storelink_erp_kit.testing.server import serve_in_thread  # noqa: E402
+from storelink_kit.secrets import SecretBox  # noqa: E402
+from storelink_sim_metakocka.app import create_app as create_mk_app  # noqa: E402
+from storelink_sim_metakocka.state import SimState as MkState  # noqa: E402
+
+MK_COMPANY = "16"
+MK_SECRET = "mk-secret-key-0123456789"
+
+
+@dataclass
+class MkSim:
+    url: str
+    state: MkState
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/rest/eshop/"
+
+    def docs(self) -> list[dict[str, Any]]:
+        return self.state.documents[MK_COMPANY]
+
+
+@pytest.fixture
+def mk_sim() -> Iterator[MkSim]:
+    state = MkState()
+    state.add_company(MK_COMPANY, MK_SECRET)
+    with serve_in_thread(create_mk_app(state)) as url:
+        yield MkSim(url=url, state=state)
+
+
+@pytest.fixture(scope="session")
+def secret_box() -> SecretBox:
+    return SecretBox([SecretBox.generate_key()])
+
+
+@dataclass
+class RecordingPublisher:
+    """Collects results in memory (processor tests that are not about Kafka)."""
+
+    events: list[Event] = field(default_factory=list)
+
+    async def publish(self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None) -> Envelope:
+        self.events.append(event)
+        return Envelope.for_event(event, source="test")

@@ -28,12 +28,14 @@ class StockLevel:
 
 @dataclass(frozen=True, slots=True)
 class PriceLevel:
+    """A price-list entry as the ERP holds it: net, gross or both (the connection picks one)."""
+
     price_list: str
     sku: str
-    amount: Decimal
     currency: str
-    includes_tax: bool
     tax_rate: Decimal
+    net: Decimal | None = None
+    gross: Decimal | None = None
 
 
 class Verdict(StrEnum):
