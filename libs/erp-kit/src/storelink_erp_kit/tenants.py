@@ -6,6 +6,7 @@ decrypted only here, kept in memory inside the client, and never logged or put i
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -23,9 +24,16 @@ class ErpClientPool:
     """One client per (tenant, credentials); rebuilt when the credentials change."""
 
     def __init__(
-        self, *, erp: ErpSystem, registry: ConnectionRegistry, box: SecretBox, factory: ClientFactory
+        self,
+        *,
+        erp: ErpSystem,
+        registry: ConnectionRegistry,
+        box: SecretBox,
+        factory: ClientFactory,
+        settings_wait_seconds: float = 15.0,
     ) -> None:
         self.erp = erp
+        self.settings_wait_seconds = settings_wait_seconds
         self.registry = registry
         self.box = box
         self.factory = factory
@@ -33,6 +41,12 @@ class ErpClientPool:
 
     async def for_document(self, doc: DocumentRequested) -> ErpClient:
         conn = self.registry.get(doc.connection_id)
+        waited = 0.0
+        while conn is None and waited < self.settings_wait_seconds:
+            # right after a start the connections topic may still be being read
+            await asyncio.sleep(0.1)
+            waited += 0.1
+            conn = self.registry.get(doc.connection_id)
         if conn is None:
             raise ErpUnavailable(
                 f"the settings of connection {doc.connection_id!r} are not known to the {self.erp.value} "
