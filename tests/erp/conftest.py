@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -22,18 +23,51 @@ def postgres_server() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: str) -> str:
+    """One database for the session; each test empties the tables (CREATE DATABASE is slow)."""
+    return _fresh_pg_database(postgres_server)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty ledger database on each backend."""
+    """An empty ledger database on each backend."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"
-    server: str = request.getfixturevalue("postgres_server")
-    return _fresh_pg_database(server)
+    url: str = request.getfixturevalue("postgres_database")
+    _in_thread(_empty_tables(url))
+    return url
+
+
+async def _empty_tables(url: str) -> None:
+    engine = make_engine(url)
+    await migrate(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE erp_document_ledger, erp_observed_values"))
+    await engine.dispose()
+
+
+def _in_thread(coro: Any) -> None:
+    """Run a coroutine on a loop of its own (the session loop may already be running)."""
+    import asyncio
+    import threading
+
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=runner)
+    t.start()
+    t.join()
+    if errors:
+        raise errors[0]
 
 
 def _fresh_pg_database(server: str) -> str:
-    import asyncio
-
     name = "t" + uuid.uuid4().hex[:12]
 
     async def create() -> None:
@@ -43,22 +77,7 @@ def _fresh_pg_database(server: str) -> str:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
         await engine.dispose()
 
-    # a plain event loop of its own: the session loop may already be running
-    import threading
-
-    errors: list[BaseException] = []
-
-    def runner() -> None:
-        try:
-            asyncio.run(create())
-        except BaseException as exc:
-            errors.append(exc)
-
-    t = threading.Thread(target=runner)
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]
+    _in_thread(create())
     return server.rsplit("/", 1)[0] + "/" + name
 
 
@@ -120,3 +139,32 @@ class RecordingPublisher:
     async def publish(self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None) -> Envelope:
         self.events.append(event)
         return Envelope.for_event(event, source="test")
+
+
+from storelink_sim_eracuni.app import EracuniState  # noqa: E402
+from storelink_sim_eracuni.app import create_app as create_er_app  # noqa: E402
+
+ER_USER = "api@acme.si"
+ER_SECRET = "er-secret-key-0123456789"
+ER_TOKEN = "ER-ORG-TOKEN-1"
+
+
+@dataclass
+class ErSim:
+    url: str
+    state: EracuniState
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/WebServicesSI/API"
+
+    def docs(self) -> list[dict[str, Any]]:
+        return self.state.documents[ER_TOKEN]
+
+
+@pytest.fixture
+def er_sim() -> Iterator[ErSim]:
+    state = EracuniState()
+    state.add_user(ER_USER, ER_SECRET, ER_TOKEN)
+    with serve_in_thread(create_er_app(state)) as url:
+        yield ErSim(url=url, state=state)

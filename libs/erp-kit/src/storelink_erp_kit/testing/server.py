@@ -31,4 +31,5 @@ def serve_in_thread(app: Any, *, port: int | None = None) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
+        server.force_exit = True  # do not wait for kept-alive test clients or hung simulated calls
         thread.join(timeout=5)
