@@ -24,7 +24,7 @@ class AdapterProcess:
         self._log = self.log_path.open("ab")
         prefix = "STORELINK_" + self.module.removeprefix("storelink_").upper() + "_"
         env = {**os.environ, **self.env, prefix + "HTTP_PORT": str(free_port())}
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", self.module], env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
 

@@ -92,7 +92,6 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 # --------------------------------------------------------------------------- simulators and helpers
 
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
 
 from storelink_contracts import Envelope, Event  # noqa: E402
 from storelink_erp_kit.testing.server import serve_in_thread  # noqa: E402
@@ -136,7 +135,9 @@ class RecordingPublisher:
 
     events: list[Event] = field(default_factory=list)
 
-    async def publish(self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None) -> Envelope:
+    async def publish(
+        self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None
+    ) -> Envelope:
         self.events.append(event)
         return Envelope.for_event(event, source="test")
 

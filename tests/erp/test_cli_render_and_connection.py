@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storelink_contracts import DocumentKind, ErpSystem
-from storelink_erp_kit.adapters import test_erp_connection as check_erp
+from storelink_erp_kit.adapters import check_erp_connection as check_erp
 from storelink_erp_kit.cli import render_request
 from storelink_erp_kit.client import Verdict
 from storelink_erp_kit.testing.postgres import free_port
@@ -18,7 +18,6 @@ from storelink_erp_metakocka.client import MetakockaClient
 from storelink_kit.testing.samples import sample_document
 
 from .conftest import ER_SECRET, ER_TOKEN, ER_USER, MK_COMPANY, MK_SECRET, ErSim, MkSim
-
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,7 +55,8 @@ def test_render_refuses_an_invalid_document(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps({"kind": "offer"}))
     out = run_cli("render", "metakocka", str(tmp_path / "bad.json"))
     assert out.returncode == 2
-    assert "not a valid DocumentRequested" in out.stderr and "idempotency_key" in out.stderr
+    assert "not a valid DocumentRequested" in out.stderr
+    assert "idempotency_key" in out.stderr
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,9 @@ def test_render_refuses_an_invalid_document(tmp_path: Path) -> None:
         ({"company_id": MK_COMPANY, "secret_key": MK_SECRET}, "search", Verdict.MISSING_PRIVILEGES),
     ],
 )
-async def test_metakocka_connection_verdicts(mk_sim: MkSim, creds: dict[str, str], deny: str | None,
-                                             verdict: Verdict) -> None:
+async def test_metakocka_connection_verdicts(
+    mk_sim: MkSim, creds: dict[str, str], deny: str | None, verdict: Verdict
+) -> None:
     if deny:
         mk_sim.state.companies[MK_COMPANY].denied_methods.add(deny)
     result = await check_erp(ErpSystem.METAKOCKA, creds, url=mk_sim.base_url, timeout=3)
@@ -86,7 +87,9 @@ async def test_metakocka_connection_verdicts(mk_sim: MkSim, creds: dict[str, str
         ({"username": ER_USER, "secret_key": ER_SECRET, "token": ER_TOKEN}, True, Verdict.MISSING_PRIVILEGES),
     ],
 )
-async def test_eracuni_connection_verdicts(er_sim: ErSim, creds: dict[str, str], deny: bool, verdict: Verdict) -> None:
+async def test_eracuni_connection_verdicts(
+    er_sim: ErSim, creds: dict[str, str], deny: bool, verdict: Verdict
+) -> None:
     if deny:
         er_sim.state.users[ER_USER].denied_methods.add("SalesInvoiceList")
     result = await check_erp(ErpSystem.ERACUNI, creds, url=er_sim.api_url, timeout=3)
@@ -96,9 +99,11 @@ async def test_eracuni_connection_verdicts(er_sim: ErSim, creds: dict[str, str],
 async def test_unreachable_and_incomplete_credentials() -> None:
     url = f"http://127.0.0.1:{free_port()}/rest/eshop/"
     result = await check_erp("metakocka", {"company_id": "1", "secret_key": "x"}, url=url, timeout=2)
-    assert result.verdict is Verdict.UNREACHABLE and "cannot be reached" in result.message
+    assert result.verdict is Verdict.UNREACHABLE
+    assert "cannot be reached" in result.message
     incomplete = await check_erp("eracuni", {"username": "u"}, timeout=2)
-    assert incomplete.verdict is Verdict.WRONG_ACCOUNT and "secret_key, token" in incomplete.message
+    assert incomplete.verdict is Verdict.WRONG_ACCOUNT
+    assert "secret_key, token" in incomplete.message
 
 
 def test_cli_prints_the_verdict_and_exit_code(mk_sim: MkSim, tmp_path: Path) -> None:

@@ -34,54 +34,100 @@ from .conftest import ER_SECRET, ER_TOKEN, ER_USER, ErSim, RecordingPublisher
 CARD = PaymentRecord(method=PaymentMethod.CARD, amount=D("24.40"), paid_at=T0)
 
 
-def er_client(sim: ErSim, *, secret: str = ER_SECRET, token: str = ER_TOKEN, timeout: float = 2.0,
-              **kw: Any) -> EracuniClient:
-    return EracuniClient(username=ER_USER, secret_key=secret, token=token, url=sim.api_url, timeout=timeout,
-                         busy_backoff_seconds=0.02, **kw)
+def er_client(
+    sim: ErSim, *, secret: str = ER_SECRET, token: str = ER_TOKEN, timeout: float = 2.0, **kw: Any
+) -> EracuniClient:
+    return EracuniClient(
+        username=ER_USER,
+        secret_key=secret,
+        token=token,
+        url=sim.api_url,
+        timeout=timeout,
+        busy_backoff_seconds=0.02,
+        **kw,
+    )
 
 
 def processor(engine: AsyncEngine, client: ErpClient, pub: RecordingPublisher) -> DocumentProcessor:
     async def client_for(doc: Any) -> ErpClient:
         return client
 
-    return DocumentProcessor(ledger=Ledger(engine, lease_seconds=5), client_for=client_for, publisher=pub,
-                             owner="test", policy=AttemptPolicy(max_attempts=4, backoff_seconds=0.01,
-                                                                backoff_max_seconds=0.05))
+    return DocumentProcessor(
+        ledger=Ledger(engine, lease_seconds=5),
+        client_for=client_for,
+        publisher=pub,
+        owner="test",
+        policy=AttemptPolicy(max_attempts=4, backoff_seconds=0.01, backoff_max_seconds=0.05),
+    )
 
 
 def test_mapping_b2c_retail_invoice_and_b2b_order() -> None:
     from storelink_erp_eracuni.mapping import EracuniOptions
 
-    doc = sample_document(erp=ErpSystem.ERACUNI, kind=DocumentKind.INVOICE_DOMESTIC, fiscalize=True, payment=CARD,
-                          cost_center="WEB")
+    doc = sample_document(
+        erp=ErpSystem.ERACUNI,
+        kind=DocumentKind.INVOICE_DOMESTIC,
+        fiscalize=True,
+        payment=CARD,
+        cost_center="WEB",
+    )
     method, params = build_document(doc, EracuniOptions(cash_register_code="BL1"))
     inv = params["SalesInvoice"]
     assert method == "SalesInvoiceCreate"
-    assert inv["type"] == "Retail" and inv["cashRegisterCode"] == "BL1" and inv["status"] == "IssuedInvoice"
+    assert inv["type"] == "Retail"
+    assert inv["cashRegisterCode"] == "BL1"
+    assert inv["status"] == "IssuedInvoice"
     assert inv["methodOfPayment"] == "EurocardMastercard"
-    assert inv["costPosition"] == "WEB" and inv["warehouseCode"] == "MAIN" and inv["reference"] == "10001"
-    assert inv["Items"][0] == {"description": "Mug", "productCode": "MUG-01", "quantity": "2", "unit": "kos",
-                               "price": "12.20", "vatPercentage": "22"}
+    assert inv["costPosition"] == "WEB"
+    assert inv["warehouseCode"] == "MAIN"
+    assert inv["reference"] == "10001"
+    assert inv["Items"][0] == {
+        "description": "Mug",
+        "productCode": "MUG-01",
+        "quantity": "2",
+        "unit": "kos",
+        "price": "12.20",
+        "vatPercentage": "22",
+    }
     with pytest.raises(MappingError, match="cash register"):
         build_document(doc)
-    b2b = sample_document(erp=ErpSystem.ERACUNI, prices_include_tax=False, payment=None,
-                          buyer=Buyer(kind=BuyerKind.COMPANY, name="Jan", company_name="Kos d.o.o.", vat_id="SI1"))
+    b2b = sample_document(
+        erp=ErpSystem.ERACUNI,
+        prices_include_tax=False,
+        payment=None,
+        buyer=Buyer(kind=BuyerKind.COMPANY, name="Jan", company_name="Kos d.o.o.", vat_id="SI1"),
+    )
     method, params = build_document(b2b)
     order = params["SalesOrder"]
-    assert method == "SalesOrderCreate" and "type" not in order
-    assert order["Items"][0]["netPrice"] == "10.00" and "price" not in order["Items"][0]
-    assert order["buyerTaxNumber"] == "SI1" and order["buyerVatRegistration"] == "Registered"
+    assert method == "SalesOrderCreate"
+    assert "type" not in order
+    assert order["Items"][0]["netPrice"] == "10.00"
+    assert "price" not in order["Items"][0]
+    assert order["buyerTaxNumber"] == "SI1"
+    assert order["buyerVatRegistration"] == "Registered"
     assert build_document(sample_document(kind=DocumentKind.OFFER))[0] == "SalesQuoteCreate"
 
 
-async def test_many_documents_concurrently_lost_answers_one_call_in_flight(engine: AsyncEngine, er_sim: ErSim) -> None:
+async def test_many_documents_concurrently_lost_answers_one_call_in_flight(
+    engine: AsyncEngine, er_sim: ErSim
+) -> None:
     er_sim.state.set_faults(hang_after_store_ratio=0.1, hang_seconds=0.6, seed=3)
     pub = RecordingPublisher()
     proc = processor(engine, er_client(er_sim, timeout=0.3), pub)
-    docs = [sample_document(erp=ErpSystem.ERACUNI, kind=DocumentKind.INVOICE_DOMESTIC, order_number=f"W-{i}",
-                            idempotency_key=f"k-{i}", order_external_id=f"o-{i}") for i in range(60)]
+    docs = [
+        sample_document(
+            erp=ErpSystem.ERACUNI,
+            kind=DocumentKind.INVOICE_DOMESTIC,
+            order_number=f"W-{i}",
+            idempotency_key=f"k-{i}",
+            order_external_id=f"o-{i}",
+        )
+        for i in range(60)
+    ]
     results = await asyncio.gather(*(proc.process(d) for d in docs))
-    assert all(isinstance(r, DocumentCreated) for r in results), [r for r in results if isinstance(r, DocumentFailed)]
+    assert all(isinstance(r, DocumentCreated) for r in results), [
+        r for r in results if isinstance(r, DocumentFailed)
+    ]
     refs = sorted(d["reference"] for d in er_sim.docs())
     assert refs == sorted(f"W-{i}" for i in range(60))  # each exactly once
     assert er_sim.state.calls["answers_lost"] >= 1
@@ -98,7 +144,10 @@ async def test_lock_refusals_and_429_are_waited_out(engine: AsyncEngine, er_sim:
     er_sim.state.set_faults(rate_limit_per_second=1)
     client = er_client(er_sim)
     client.busy_backoff_seconds = 0.05
-    docs = [sample_document(erp=ErpSystem.ERACUNI, order_number=f"R-{i}", idempotency_key=f"r-{i}") for i in range(3)]
+    docs = [
+        sample_document(erp=ErpSystem.ERACUNI, order_number=f"R-{i}", idempotency_key=f"r-{i}")
+        for i in range(3)
+    ]
     results = [await processor(engine, client, pub).process(d) for d in docs]
     assert all(isinstance(r, DocumentCreated) for r in results)
     assert er_sim.state.calls["rate_limited"] >= 1
@@ -109,10 +158,14 @@ async def test_fiscalized_retail_invoice_returns_zoi_and_eor(engine: AsyncEngine
     from storelink_erp_eracuni.mapping import EracuniOptions
 
     client = er_client(er_sim, options=EracuniOptions(cash_register_code="BL1"))
-    doc = sample_document(erp=ErpSystem.ERACUNI, kind=DocumentKind.INVOICE_DOMESTIC, fiscalize=True, payment=CARD)
+    doc = sample_document(
+        erp=ErpSystem.ERACUNI, kind=DocumentKind.INVOICE_DOMESTIC, fiscalize=True, payment=CARD
+    )
     result = await processor(engine, client, RecordingPublisher()).process(doc)
-    assert isinstance(result, DocumentCreated) and result.fiscal is not None
-    assert len(result.fiscal.zoi) == 32 and result.erp_document_id.startswith("60:")
+    assert isinstance(result, DocumentCreated)
+    assert result.fiscal is not None
+    assert len(result.fiscal.zoi) == 32
+    assert result.erp_document_id.startswith("60:")
 
 
 ERRORS = [
@@ -120,15 +173,25 @@ ERRORS = [
     ("wrong token", {"token": "nope"}, {}, "organization token", "auth:token"),
     ("privileges", {}, {"denied": True}, "may not call SalesOrderCreate", "privileges"),
     ("vat id", {}, {"b2b_without_vat": True}, "buyerTaxNumber: VAT ID entry is mandatory", "buyerTaxNumber"),
-    ("payment method", {}, {"error": "Error nr: 1 #methodOfPayment - Method of payment Other is not allowed; "},
-     "refuses the payment method", "methodOfPayment"),
+    (
+        "payment method",
+        {},
+        {"error": "Error nr: 1 #methodOfPayment - Method of payment Other is not allowed; "},
+        "refuses the payment method",
+        "methodOfPayment",
+    ),
     ("other", {}, {"error": "Something odd"}, "refused SalesOrderCreate: Something odd", "error"),
 ]
 
 
 @pytest.mark.parametrize(("name", "client_kw", "sim", "reason", "code"), ERRORS, ids=[e[0] for e in ERRORS])
 async def test_error_shapes_become_clear_document_failed(
-    engine: AsyncEngine, er_sim: ErSim, name: str, client_kw: dict[str, str], sim: dict[str, Any], reason: str,
+    engine: AsyncEngine,
+    er_sim: ErSim,
+    name: str,
+    client_kw: dict[str, str],
+    sim: dict[str, Any],
+    reason: str,
     code: str,
 ) -> None:
     doc = sample_document(erp=ErpSystem.ERACUNI)
@@ -137,8 +200,11 @@ async def test_error_shapes_become_clear_document_failed(
     if sim.get("error"):
         er_sim.state.set_faults(error_next=[sim["error"]])
     if sim.get("b2b_without_vat"):
-        doc = sample_document(erp=ErpSystem.ERACUNI, prices_include_tax=False,
-                              buyer=Buyer(kind=BuyerKind.COMPANY, name="J", company_name="K d.o.o.", vat_id="X"))
+        doc = sample_document(
+            erp=ErpSystem.ERACUNI,
+            prices_include_tax=False,
+            buyer=Buyer(kind=BuyerKind.COMPANY, name="J", company_name="K d.o.o.", vat_id="X"),
+        )
         doc = doc.model_copy(update={"buyer": doc.buyer.model_copy(update={"vat_id": None})})
         from storelink_erp_eracuni import mapping
 
@@ -155,14 +221,20 @@ async def test_error_shapes_become_clear_document_failed(
         client = er_client(er_sim, **client_kw)
     result = await processor(engine, client, RecordingPublisher()).process(doc)
     assert isinstance(result, DocumentFailed), result
-    assert reason in result.reason and result.code == code and not result.retryable
+    assert reason in result.reason
+    assert result.code == code
+    assert not result.retryable
     assert ER_SECRET not in result.reason
     assert er_sim.docs() == []
 
 
-async def test_bad_gateway_is_retried_and_the_lookup_prevents_a_duplicate(engine: AsyncEngine, er_sim: ErSim) -> None:
+async def test_bad_gateway_is_retried_and_the_lookup_prevents_a_duplicate(
+    engine: AsyncEngine, er_sim: ErSim
+) -> None:
     er_sim.state.set_faults(fail_5xx_next=1)
-    result = await processor(engine, er_client(er_sim), RecordingPublisher()).process(sample_document(erp=ErpSystem.ERACUNI))
+    result = await processor(engine, er_client(er_sim), RecordingPublisher()).process(
+        sample_document(erp=ErpSystem.ERACUNI)
+    )
     assert isinstance(result, DocumentCreated)
     assert len(er_sim.docs()) == 1
 
@@ -179,8 +251,13 @@ async def test_stock_polling_publishes_only_changes(engine: AsyncEngine, er_sim:
 
     async def poll() -> list[Any]:
         levels = await client.read_stock("MAIN")
-        return await publish_changes(observed, pub, "er:stock:acme:MAIN", stock_events("acme", levels, T0),  # type: ignore[arg-type]
-                                     origin="erp:eracuni")
+        return await publish_changes(
+            observed,
+            pub,
+            "er:stock:acme:MAIN",
+            stock_events("acme", levels, T0),  # type: ignore[arg-type]
+            origin="erp:eracuni",
+        )
 
     first = await poll()
     assert {(e.sku, e.quantity) for e in first} == {("MUG-01", D("5")), ("CUP-02", D("0"))}

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storelink_contracts import FiscalCodes
 from storelink_erp_kit.client import ErpDocumentRef
 from storelink_erp_kit.database import document_ledger, migrate
-from storelink_erp_kit.ledger import Ledger, LeaseHeld, State
+from storelink_erp_kit.ledger import LeaseHeld, Ledger, State
 from storelink_kit.testing.samples import sample_document
 
 
@@ -23,8 +23,16 @@ async def test_migrations_run_once(engine: AsyncEngine) -> None:
 
 async def test_idempotency_key_is_unique_in_the_database(engine: AsyncEngine) -> None:
     row = {
-        "idempotency_key": "k1", "erp": "metakocka", "tenant_id": "t", "connection_id": "c", "kind": "offer",
-        "reference": "1", "state": "pending", "attempts": 0, "created_at": 0.0, "updated_at": 0.0,
+        "idempotency_key": "k1",
+        "erp": "metakocka",
+        "tenant_id": "t",
+        "connection_id": "c",
+        "kind": "offer",
+        "reference": "1",
+        "state": "pending",
+        "attempts": 0,
+        "created_at": 0.0,
+        "updated_at": 0.0,
     }
     async with engine.begin() as conn:
         await conn.execute(insert(document_ledger).values(**row))

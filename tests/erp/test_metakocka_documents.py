@@ -20,7 +20,9 @@ from storelink_kit.testing.samples import T0, sample_document
 from .conftest import MK_COMPANY, MK_SECRET, MkSim, RecordingPublisher
 
 
-def processor(engine: AsyncEngine, client: ErpClient, publisher: RecordingPublisher, **policy: Any) -> DocumentProcessor:
+def processor(
+    engine: AsyncEngine, client: ErpClient, publisher: RecordingPublisher, **policy: Any
+) -> DocumentProcessor:
     async def client_for(doc: Any) -> ErpClient:
         return client
 
@@ -29,23 +31,31 @@ def processor(engine: AsyncEngine, client: ErpClient, publisher: RecordingPublis
         client_for=client_for,
         publisher=publisher,
         owner="test",
-        policy=AttemptPolicy(**{"max_attempts": 3, "backoff_seconds": 0.01, "backoff_max_seconds": 0.05, **policy}),
+        policy=AttemptPolicy(
+            **{"max_attempts": 3, "backoff_seconds": 0.01, "backoff_max_seconds": 0.05, **policy}
+        ),
     )
 
 
-def mk_client(sim: MkSim, *, secret: str = MK_SECRET, company: str = MK_COMPANY, timeout: float = 2.0) -> MetakockaClient:
+def mk_client(
+    sim: MkSim, *, secret: str = MK_SECRET, company: str = MK_COMPANY, timeout: float = 2.0
+) -> MetakockaClient:
     return MetakockaClient(company_id=company, secret_key=secret, base_url=sim.base_url, timeout=timeout)
 
 
-async def test_created_with_erp_id_and_number_and_replay_creates_nothing(engine: AsyncEngine, mk_sim: MkSim) -> None:
+async def test_created_with_erp_id_and_number_and_replay_creates_nothing(
+    engine: AsyncEngine, mk_sim: MkSim
+) -> None:
     pub = RecordingPublisher()
     proc = processor(engine, mk_client(mk_sim), pub)
     first = await proc.process(sample_document())
     again = await proc.process(sample_document())
-    assert isinstance(first, DocumentCreated) and not first.already_existed
+    assert isinstance(first, DocumentCreated)
+    assert not first.already_existed
     assert first.erp_document_id == mk_sim.docs()[0]["mk_id"]
     assert first.erp_number == mk_sim.docs()[0]["count_code"]
-    assert isinstance(again, DocumentCreated) and again.already_existed
+    assert isinstance(again, DocumentCreated)
+    assert again.already_existed
     assert again.erp_document_id == first.erp_document_id
     assert len(mk_sim.docs()) == 1
     assert mk_sim.state.calls["put_document"] == 1
@@ -72,12 +82,15 @@ async def test_answer_lost_after_store_is_found_by_reference_not_created_twice(
 async def test_fiscalized_invoice_carries_zoi_and_eor(engine: AsyncEngine, mk_sim: MkSim) -> None:
     pub = RecordingPublisher()
     doc = sample_document(
-        kind=DocumentKind.INVOICE_DOMESTIC, fiscalize=True,
+        kind=DocumentKind.INVOICE_DOMESTIC,
+        fiscalize=True,
         payment=PaymentRecord(method=PaymentMethod.CARD, amount=sample_document().totals.gross, paid_at=T0),
     )
     result = await processor(engine, mk_client(mk_sim), pub).process(doc)
-    assert isinstance(result, DocumentCreated) and result.fiscal is not None
-    assert len(result.fiscal.zoi) == 32 and result.fiscal.eor
+    assert isinstance(result, DocumentCreated)
+    assert result.fiscal is not None
+    assert len(result.fiscal.zoi) == 32
+    assert result.fiscal.eor
 
 
 async def test_sales_order_number_already_in_metakocka_is_adopted(engine: AsyncEngine, mk_sim: MkSim) -> None:
@@ -85,7 +98,8 @@ async def test_sales_order_number_already_in_metakocka_is_adopted(engine: AsyncE
     client = mk_client(mk_sim)
     await client.create_document(sample_document())  # created by someone else (e.g. MetaKocka's own import)
     result = await processor(engine, client, pub).process(sample_document(idempotency_key="other-key"))
-    assert isinstance(result, DocumentCreated) and result.already_existed
+    assert isinstance(result, DocumentCreated)
+    assert result.already_existed
     assert len(mk_sim.docs()) == 1
 
 
@@ -97,19 +111,27 @@ async def test_5xx_is_retried_then_succeeds(engine: AsyncEngine, mk_sim: MkSim) 
     assert len(mk_sim.docs()) == 1
 
 
-async def test_unreachable_ends_as_retryable_failure_and_stays_pending(engine: AsyncEngine, mk_sim: MkSim) -> None:
+async def test_unreachable_ends_as_retryable_failure_and_stays_pending(
+    engine: AsyncEngine, mk_sim: MkSim
+) -> None:
     from storelink_erp_kit.testing.postgres import free_port
 
     pub = RecordingPublisher()
-    client = MetakockaClient(company_id=MK_COMPANY, secret_key=MK_SECRET,
-                             base_url=f"http://127.0.0.1:{free_port()}/rest/eshop/", timeout=0.5)
+    client = MetakockaClient(
+        company_id=MK_COMPANY,
+        secret_key=MK_SECRET,
+        base_url=f"http://127.0.0.1:{free_port()}/rest/eshop/",
+        timeout=0.5,
+    )
     doc = sample_document()
     result = await processor(engine, client, pub).process(doc)
     assert isinstance(result, DocumentFailed)
-    assert result.retryable and result.attempts == 3
+    assert result.retryable
+    assert result.attempts == 3
     assert "cannot be reached" in result.reason
     entry = await Ledger(engine).get(doc.idempotency_key)
-    assert entry is not None and entry.state is State.PENDING
+    assert entry is not None
+    assert entry.state is State.PENDING
 
 
 ERROR_CASES = [
@@ -117,19 +139,36 @@ ERROR_CASES = [
     ("unknown company", {"company": "999"}, None, "company id", "auth"),
     ("missing privileges", {}, {"denied": "put_document"}, "may not call put_document", "privileges"),
     ("unknown product", {}, {"known_products": ["OTHER"]}, "does not know the product(s) MUG-01", "2"),
-    ("validation", {}, {"error_next": [{"opr_code": "2", "opr_desc": "Paramether 'status_code' has invalid value : X"}]},
-     "rejected the data: Paramether 'status_code'", "2"),
-    ("business rule", {}, {"error_next": [{"opr_code": "5", "opr_desc": "Inventory is locked"}]},
-     "business rule: Inventory is locked", "5"),
+    (
+        "validation",
+        {},
+        {"error_next": [{"opr_code": "2", "opr_desc": "Paramether 'status_code' has invalid value : X"}]},
+        "rejected the data: Paramether 'status_code'",
+        "2",
+    ),
+    (
+        "business rule",
+        {},
+        {"error_next": [{"opr_code": "5", "opr_desc": "Inventory is locked"}]},
+        "business rule: Inventory is locked",
+        "5",
+    ),
     ("no fiscal register", {}, {"no_fiscal": True}, "certified cash register", "4001"),
     ("web page", {}, {"html_next": 5}, "web page instead of JSON", "not_json"),
 ]
 
 
-@pytest.mark.parametrize(("name", "client_kw", "sim", "reason", "code"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+@pytest.mark.parametrize(
+    ("name", "client_kw", "sim", "reason", "code"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES]
+)
 async def test_error_shapes_become_clear_document_failed(
-    engine: AsyncEngine, mk_sim: MkSim, name: str, client_kw: dict[str, str], sim: dict[str, Any] | None,
-    reason: str, code: str,
+    engine: AsyncEngine,
+    mk_sim: MkSim,
+    name: str,
+    client_kw: dict[str, str],
+    sim: dict[str, Any] | None,
+    reason: str,
+    code: str,
 ) -> None:
     company = mk_sim.state.companies[MK_COMPANY]
     doc = sample_document()
@@ -151,6 +190,7 @@ async def test_error_shapes_become_clear_document_failed(
     assert reason in result.reason
     assert (result.code or "").startswith(code)
     assert not result.retryable
-    assert MK_SECRET not in result.reason and "nope" not in result.reason
+    assert MK_SECRET not in result.reason
+    assert "nope" not in result.reason
     assert mk_sim.docs() == []
     assert pub.events == [result]

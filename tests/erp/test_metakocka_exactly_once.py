@@ -45,23 +45,36 @@ async def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignor
 
 
 async def test_thousand_documents_exactly_once_through_kill_and_restart(
-    kafka_settings: KafkaSettings, topic_names: TopicNames, mk_sim: MkSim, database_url: str, tmp_path: Path,
+    kafka_settings: KafkaSettings,
+    topic_names: TopicNames,
+    mk_sim: MkSim,
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
     secret_key = SecretBox.generate_key()
     box = SecretBox([secret_key])
     creds = box.encrypt_json({"company_id": MK_COMPANY, "secret_key": MK_SECRET})
     conn = sample_connection(
-        connection_id="conn-mk", company=sample_company(erp=ErpSystem.METAKOCKA, erp_credentials_encrypted=creds),
-        stock_sync=False, price_sync=False,
+        connection_id="conn-mk",
+        company=sample_company(erp=ErpSystem.METAKOCKA, erp_credentials_encrypted=creds),
+        stock_sync=False,
+        price_sync=False,
     )
     docs = []
     for i in range(N):
         kind = DocumentKind.SALES_ORDER if i % 10 == 0 else DocumentKind.INVOICE_DOMESTIC
-        docs.append(sample_document(
-            connection_id="conn-mk", order_external_id=f"ord-{i}", order_number=f"SO-{i:05d}",
-            idempotency_key=f"conn-mk:ord-{i}:{kind.value}", kind=kind,
-        ))
-    broker = make_broker(ServiceSettings(service_name="test-producer", kafka=kafka_settings), dead_letters=False)
+        docs.append(
+            sample_document(
+                connection_id="conn-mk",
+                order_external_id=f"ord-{i}",
+                order_number=f"SO-{i:05d}",
+                idempotency_key=f"conn-mk:ord-{i}:{kind.value}",
+                kind=kind,
+            )
+        )
+    broker = make_broker(
+        ServiceSettings(service_name="test-producer", kafka=kafka_settings), dead_letters=False
+    )
     await broker.start()
     try:
         pub = EventPublisher(broker, topic_names, source="test")

@@ -22,8 +22,15 @@ from storelink_erp_metakocka.mapping import MappingError, build_put_document, ta
 from storelink_kit.testing.samples import T0, sample_document
 
 SHIP = DocumentLine(
-    kind=LineKind.SHIPPING, name="Pošta Slovenije", quantity=D("1"), unit_price_net=D("4.09"),
-    unit_price_gross=D("4.99"), tax_rate=D("22"), net=D("4.09"), tax=D("0.90"), gross=D("4.99"),
+    kind=LineKind.SHIPPING,
+    name="Pošta Slovenije",
+    quantity=D("1"),
+    unit_price_net=D("4.09"),
+    unit_price_gross=D("4.99"),
+    tax_rate=D("22"),
+    net=D("4.09"),
+    tax=D("0.90"),
+    gross=D("4.99"),
 )
 
 
@@ -34,38 +41,59 @@ def test_b2c_sales_order_sends_gross_prices_and_the_order_number_twice() -> None
     assert body["title"] == body["buyer_order"] == "10001"
     assert body["doc_date"] == "2026-11-24+01:00"
     mug, ship = body["product_list"]
-    assert mug == {"code": "MUG-01", "name": "Mug", "amount": "2", "price_with_tax": "12.20", "tax_factor": "0.22"}
-    assert ship["service"] == "true" and ship["code"] == "dostava" and ship["price_with_tax"] == "4.99"
+    assert mug == {
+        "code": "MUG-01",
+        "name": "Mug",
+        "amount": "2",
+        "price_with_tax": "12.20",
+        "tax_factor": "0.22",
+    }
+    assert ship["service"] == "true"
+    assert ship["code"] == "dostava"
+    assert ship["price_with_tax"] == "4.99"
     assert body["delivery_type"] == "Pošta Slovenije"
     assert body["method_of_payment"] == "Kartica"
     assert body["mark_paid"] == [{"payment_type": "Kartica", "date": "24.11.2026"}]
     assert body["warehouse"] == "MAIN"
-    assert body["partner"]["customer"] == "Ana Novak" and body["partner"]["business_entity"] == "false"
+    assert body["partner"]["customer"] == "Ana Novak"
+    assert body["partner"]["business_entity"] == "false"
     assert "send_to_furs" not in body
     assert "secret_key" not in body
 
 
 def test_b2b_invoice_sends_net_prices_partner_and_receiver() -> None:
     buyer = Buyer(kind=BuyerKind.COMPANY, name="Jan Kos", company_name="Kos d.o.o.", vat_id="SI87654321")
-    ship_to = Address(name="Skladišče Kos", street="Tržaška 5", city="Maribor", postal_code="2000", country="SI")
+    ship_to = Address(
+        name="Skladišče Kos", street="Tržaška 5", city="Maribor", postal_code="2000", country="SI"
+    )
     doc = sample_document(
-        kind=DocumentKind.INVOICE_DOMESTIC, prices_include_tax=False, buyer=buyer, shipping_address=ship_to,
-        payment=None, cost_center="WEB",
+        kind=DocumentKind.INVOICE_DOMESTIC,
+        prices_include_tax=False,
+        buyer=buyer,
+        shipping_address=ship_to,
+        payment=None,
+        cost_center="WEB",
     )
     body = build_put_document(doc)
     assert body["doc_type"] == "sales_bill_domestic"
     line = body["product_list"][0]
-    assert line["price"] == "10.00" and "price_with_tax" not in line
-    assert body["partner"]["taxpayer"] == "true" and body["partner"]["tax_id_number"] == "SI87654321"
+    assert line["price"] == "10.00"
+    assert "price_with_tax" not in line
+    assert body["partner"]["taxpayer"] == "true"
+    assert body["partner"]["tax_id_number"] == "SI87654321"
     assert body["partner"]["customer"] == "Kos d.o.o."
-    assert body["receiver"]["place"] == "Maribor" and body["receiver"]["country"] == "Slovenia"
+    assert body["receiver"]["place"] == "Maribor"
+    assert body["receiver"]["country"] == "Slovenia"
     assert body["profit_center"] == "WEB"
     assert "mark_paid" not in body
 
 
 def test_fiscalized_invoice_asks_for_furs_and_needs_the_payment() -> None:
-    doc = sample_document(kind=DocumentKind.INVOICE_DOMESTIC, fiscalize=True,
-                          payment=PaymentRecord(method=PaymentMethod.CASH_ON_DELIVERY, amount=D("24.40"), paid_at=T0))
+    doc = sample_document(
+        kind=DocumentKind.INVOICE_DOMESTIC,
+        fiscalize=True,
+        payment=PaymentRecord(method=PaymentMethod.CASH_ON_DELIVERY, amount=D("24.40"), paid_at=T0),
+    )
     body = build_put_document(doc)
     assert body["send_to_furs"] == "true"
     assert body["mark_paid"][0]["payment_type"] == "Po povzetju"
@@ -77,7 +105,8 @@ def test_credit_note_refers_to_the_invoice_number() -> None:
     doc = sample_document(kind=DocumentKind.CREDIT_NOTE, refers_to="k-invoice")
     body = build_put_document(doc, related=ErpDocumentRef(erp_id="1", number="RA-2026-00001"))
     assert body["doc_type"] == "sales_bill_credit_note"
-    assert body["credit_note_bill"] == "RA-2026-00001" and body["credit_note_type"] == "goods"
+    assert body["credit_note_bill"] == "RA-2026-00001"
+    assert body["credit_note_type"] == "goods"
     assert "mark_paid" not in body
 
 

@@ -40,12 +40,14 @@ def adapter_for(erp: ErpSystem | str) -> ErpAdapterSpec:
     system = ErpSystem(erp)
     adapters = installed_adapters()
     if system not in adapters:
-        raise LookupError(f"the {system.value} adapter is not installed (installed: "
-                          f"{', '.join(sorted(a.value for a in adapters)) or 'none'})")
+        raise LookupError(
+            f"the {system.value} adapter is not installed (installed: "
+            f"{', '.join(sorted(a.value for a in adapters)) or 'none'})"
+        )
     return adapters[system]
 
 
-async def test_erp_connection(
+async def check_erp_connection(
     erp: ErpSystem | str, credentials: dict[str, Any], *, url: str | None = None, timeout: float = 15.0
 ) -> ConnectionVerdict:
     """One clear verdict: ok, wrong secret, wrong company id/token, missing privileges, unreachable.

@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from storelink_contracts import DocumentRequested, ErpSystem
-from storelink_erp_kit.adapters import adapter_for, test_erp_connection
+from storelink_erp_kit.adapters import adapter_for, check_erp_connection
 from storelink_erp_kit.client import ErpDocumentRef
 from storelink_erp_kit.errors import ErpError
 
@@ -26,7 +26,9 @@ def _load_json(path: Path, what: str) -> Any:
 
 
 def render_request(
-    erp: ErpSystem, doc: DocumentRequested, credentials: dict[str, Any] | None = None,
+    erp: ErpSystem,
+    doc: DocumentRequested,
+    credentials: dict[str, Any] | None = None,
     related_number: str | None = None,
 ) -> dict[str, Any]:
     """The exact request the adapter would send for `doc` (same builder as the service; secrets masked)."""
@@ -71,7 +73,16 @@ def erp_test_connection(
 ) -> None:
     """Test ERP credentials: one clear verdict (exit 0 only when the connection works)."""
     creds = _load_json(credentials, "credentials")
-    verdict = asyncio.run(test_erp_connection(erp, creds, url=url, timeout=timeout))
-    typer.echo(json.dumps({"erp": erp.value, "ok": verdict.ok, "verdict": verdict.verdict.value,
-                           "message": verdict.message}, ensure_ascii=False))
+    verdict = asyncio.run(check_erp_connection(erp, creds, url=url, timeout=timeout))
+    typer.echo(
+        json.dumps(
+            {
+                "erp": erp.value,
+                "ok": verdict.ok,
+                "verdict": verdict.verdict.value,
+                "message": verdict.message,
+            },
+            ensure_ascii=False,
+        )
+    )
     raise typer.Exit(0 if verdict.ok else 1)

@@ -42,7 +42,7 @@ class Verdict(StrEnum):
     """One clear verdict per way a connection can be wrong."""
 
     OK = "ok"
-    WRONG_SECRET = "wrong_secret"
+    WRONG_SECRET = "wrong_secret"  # noqa: S105 - a verdict name
     WRONG_ACCOUNT = "wrong_account"
     MISSING_PRIVILEGES = "missing_privileges"
     UNREACHABLE = "unreachable"

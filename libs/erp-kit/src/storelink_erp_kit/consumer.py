@@ -89,7 +89,7 @@ def subscribe_documents(
         **options,
     )
 
-    @subscriber
+    @subscriber  # type: ignore[untyped-decorator]
     async def on_documents(body: Any, message: KafkaMessage) -> None:
         raw = message.raw_message
         records = list(raw) if isinstance(raw, tuple | list) else [raw]

@@ -44,11 +44,13 @@ async def post_json(
     host = urlsplit(url).netloc
     unknown = ErpOutcomeUnknown if writes else ErpUnavailable
     try:
-        response = await client.post(url, content=json.dumps(body), timeout=timeout,
-                                     headers={"content-type": "application/json"})
+        response = await client.post(
+            url, content=json.dumps(body), timeout=timeout, headers={"content-type": "application/json"}
+        )
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise ErpUnavailable(f"{erp_name} cannot be reached at {host} ({type(exc).__name__})",
-                             code="unreachable") from None
+        raise ErpUnavailable(
+            f"{erp_name} cannot be reached at {host} ({type(exc).__name__})", code="unreachable"
+        ) from None
     except httpx.TimeoutException:
         raise unknown(
             f"{erp_name} did not answer within {timeout:g} s"
@@ -56,7 +58,9 @@ async def post_json(
             code="timeout",
         ) from None
     except httpx.TransportError as exc:
-        raise unknown(f"the connection to {erp_name} broke ({type(exc).__name__})", code="transport") from None
+        raise unknown(
+            f"the connection to {erp_name} broke ({type(exc).__name__})", code="transport"
+        ) from None
     if response.status_code == 429:
         raise ErpUnavailable(
             f"{erp_name} is rate limiting requests (HTTP 429)",

@@ -70,7 +70,9 @@ def validate_batch(
     if isinstance(items, dict) and "events" in items:
         items = items["events"]
     if not isinstance(items, list):
-        return [], [{"index": None, "reasons": ['the body must be a JSON array of events or {"events": [...]}']}]
+        return [], [
+            {"index": None, "reasons": ['the body must be a JSON array of events or {"events": [...]}']}
+        ]
     if not items:
         return [], [{"index": None, "reasons": ["the batch is empty"]}]
     if len(items) > MAX_BATCH:
@@ -84,7 +86,9 @@ def validate_batch(
             errors.append({"index": i, "reasons": _reasons(exc)})
             continue
         if event.tenant_id != tenant:
-            errors.append({"index": i, "reasons": [f"tenant_id {event.tenant_id!r} does not belong to this token"]})
+            errors.append(
+                {"index": i, "reasons": [f"tenant_id {event.tenant_id!r} does not belong to this token"]}
+            )
             continue
         events.append(event)
     return events, errors
@@ -107,25 +111,35 @@ def create_ingest_app(settings: IngestSettings, broker: KafkaBroker | None = Non
     async def ingest(request: Request, model: type[StockChanged] | type[PriceChanged]) -> JSONResponse:
         tenant = tenant_of(settings.tokens, request.headers.get("authorization"))
         if tenant is None:
-            return JSONResponse({"accepted": False, "reason": "missing or unknown bearer token"}, status_code=401,
-                                headers={"www-authenticate": "Bearer"})
+            return JSONResponse(
+                {"accepted": False, "reason": "missing or unknown bearer token"},
+                status_code=401,
+                headers={"www-authenticate": "Bearer"},
+            )
         try:
             body = json.loads(await request.body())
         except ValueError as exc:
-            return JSONResponse({"accepted": False, "reason": f"the body is not JSON: {exc}"}, status_code=400)
+            return JSONResponse(
+                {"accepted": False, "reason": f"the body is not JSON: {exc}"}, status_code=400
+            )
         events, errors = validate_batch(model, body, tenant)
         if errors:
             return JSONResponse(
-                {"accepted": False, "published": 0, "reason": f"{len(errors)} invalid item(s); nothing was published",
-                 "errors": errors},
+                {
+                    "accepted": False,
+                    "published": 0,
+                    "reason": f"{len(errors)} invalid item(s); nothing was published",
+                    "errors": errors,
+                },
                 status_code=422,
             )
         try:
             await publisher.publish_many(((e, None) for e in events), origin=f"erp-ingest:{tenant}")
         except Exception as exc:  # the caller must retry: values are absolute, so a re-send is harmless
             log.warning("publishing an ingest batch failed", extra={"tenant": tenant, "error": str(exc)})
-            return JSONResponse({"accepted": False, "reason": "Kafka did not accept the batch; retry it"},
-                                status_code=503)
+            return JSONResponse(
+                {"accepted": False, "reason": "Kafka did not accept the batch; retry it"}, status_code=503
+            )
         return JSONResponse({"accepted": True, "published": len(events)}, status_code=202)
 
     @app.post("/v1/stock")
@@ -150,7 +164,9 @@ def main() -> None:
 
     settings = IngestSettings()
     configure_logging(settings.service_name, settings.log_level)
-    uvicorn.run(create_ingest_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)
+    uvicorn.run(
+        create_ingest_app(settings), host=settings.http_host, port=settings.http_port, log_config=None
+    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,11 @@ def stock_events(tenant_id: str, levels: list[StockLevel], as_of: datetime) -> d
     out: dict[str, StockChanged] = {}
     for level in levels:
         out[level.warehouse + SEP + level.sku] = StockChanged(
-            tenant_id=tenant_id, warehouse=level.warehouse, sku=level.sku, quantity=level.quantity, as_of=as_of
+            tenant_id=tenant_id,
+            warehouse=level.warehouse,
+            sku=level.sku,
+            quantity=level.quantity,
+            as_of=as_of,
         )
     return out
 
@@ -46,11 +50,15 @@ def price_amount(level: PriceLevel, gross: bool) -> Decimal | None:
     """The gross or net amount; derived from the other one (half-up to the cent) when missing."""
     factor = 1 + level.tax_rate / 100
     if gross:
-        return level.gross if level.gross is not None else (
-            round_cents(level.net * factor) if level.net is not None else None
+        return (
+            level.gross
+            if level.gross is not None
+            else (round_cents(level.net * factor) if level.net is not None else None)
         )
-    return level.net if level.net is not None else (
-        round_cents(level.gross / factor) if level.gross is not None else None
+    return (
+        level.net
+        if level.net is not None
+        else (round_cents(level.gross / factor) if level.gross is not None else None)
     )
 
 
@@ -146,7 +154,11 @@ class Poller:
         sent: list[Event] = []
         seen: set[tuple[str, str | None, tuple[str, ...]]] = set()
         for conn in self.connections():
-            if conn.company.erp is not self.erp or not conn.enabled or not (conn.stock_sync or conn.price_sync):
+            if (
+                conn.company.erp is not self.erp
+                or not conn.enabled
+                or not (conn.stock_sync or conn.price_sync)
+            ):
                 continue
             dedupe = (conn.tenant_id, conn.warehouse, tuple(p.name for p in conn.price_lists))
             if dedupe in seen:  # several shops of one tenant share the ERP: poll it once

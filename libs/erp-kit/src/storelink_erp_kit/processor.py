@@ -19,7 +19,7 @@ from typing import Protocol
 from storelink_contracts import DocumentCreated, DocumentFailed, DocumentRequested, Envelope, Event
 from storelink_erp_kit.client import ErpClient, ErpDocumentRef
 from storelink_erp_kit.errors import ErpDuplicate, ErpError, ErpRejected, ErpUnavailable
-from storelink_erp_kit.ledger import Ledger, LeaseHeld, State
+from storelink_erp_kit.ledger import LeaseHeld, Ledger, State
 
 log = logging.getLogger("storelink.erp.processor")
 
@@ -43,7 +43,7 @@ class AttemptPolicy:
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         base = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
         jitter = random.uniform(0, self.backoff_seconds)  # noqa: S311 - not crypto
-        return max(base + jitter, retry_after or 0.0)
+        return float(max(base + jitter, retry_after or 0.0))
 
 
 class DocumentProcessor:
@@ -117,7 +117,12 @@ class DocumentProcessor:
                     delay = self.policy.delay(attempt, exc.retry_after)
                     log.info(
                         "transient ERP failure, retrying",
-                        extra={"idempotency_key": key, "attempt": attempt, "delay": delay, "error": exc.reason},
+                        extra={
+                            "idempotency_key": key,
+                            "attempt": attempt,
+                            "delay": delay,
+                            "error": exc.reason,
+                        },
                     )
                     await self.sleep(delay)
         assert last is not None
@@ -138,7 +143,9 @@ class DocumentProcessor:
             )
         return entry.ref
 
-    def _created(self, doc: DocumentRequested, ref: ErpDocumentRef, *, already_existed: bool) -> DocumentCreated:
+    def _created(
+        self, doc: DocumentRequested, ref: ErpDocumentRef, *, already_existed: bool
+    ) -> DocumentCreated:
         return DocumentCreated(
             tenant_id=doc.tenant_id,
             connection_id=doc.connection_id,
@@ -154,7 +161,9 @@ class DocumentProcessor:
             already_existed=already_existed,
         )
 
-    def _failed(self, doc: DocumentRequested, exc: ErpError, *, attempts: int, retryable: bool) -> DocumentFailed:
+    def _failed(
+        self, doc: DocumentRequested, exc: ErpError, *, attempts: int, retryable: bool
+    ) -> DocumentFailed:
         return DocumentFailed(
             tenant_id=doc.tenant_id,
             connection_id=doc.connection_id,

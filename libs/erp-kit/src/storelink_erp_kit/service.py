@@ -121,19 +121,32 @@ def build_adapter(
         ),
     )
     consumer = DocumentConsumer(
-        erp=erp, processor=processor, broker=broker, service=settings.service_name,
+        erp=erp,
+        processor=processor,
+        broker=broker,
+        service=settings.service_name,
         max_concurrency=settings.max_concurrency,
     )
     subscribe_documents(
-        broker, consumer, topics=topics, settings=settings, max_records=settings.max_batch,
+        broker,
+        consumer,
+        topics=topics,
+        settings=settings,
+        max_records=settings.max_batch,
         session_timeout_ms=settings.session_timeout_ms,
     )
     observed = ObservedValues(engine)
     poller = Poller(
-        erp=erp, connections=registry.all, client_for=pool.for_connection, observed=observed,
-        publisher=publisher, interval_seconds=settings.poll_interval_seconds,
+        erp=erp,
+        connections=registry.all,
+        client_for=pool.for_connection,
+        observed=observed,
+        publisher=publisher,
+        interval_seconds=settings.poll_interval_seconds,
     )
-    return Adapter(erp, settings, broker, registry, pool, engine, ledger, publisher, processor, observed, poller)
+    return Adapter(
+        erp, settings, broker, registry, pool, engine, ledger, publisher, processor, observed, poller
+    )
 
 
 def with_prefix_routes(main: Any, routes: dict[str, Any]) -> ASGI:

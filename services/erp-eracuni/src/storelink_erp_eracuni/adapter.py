@@ -9,7 +9,9 @@ from storelink_erp_eracuni.client import DEFAULT_URL, EracuniClient
 from storelink_erp_kit.adapters import ErpAdapterSpec
 
 
-def make_client(credentials: dict[str, Any], *, url: str | None = None, timeout: float = 30.0) -> EracuniClient:
+def make_client(
+    credentials: dict[str, Any], *, url: str | None = None, timeout: float = 30.0
+) -> EracuniClient:
     return EracuniClient.from_credentials(credentials, url=url or DEFAULT_URL, timeout=timeout)
 
 

@@ -18,11 +18,17 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from storelink_contracts import DocumentRequested, FiscalCodes
+from storelink_erp_eracuni.errors import ErpBusy, classify
+from storelink_erp_eracuni.mapping import (
+    LIST_METHODS,
+    EracuniOptions,
+    MappingError,
+    build_document,
+    method_of,
+)
 from storelink_erp_kit.client import ConnectionVerdict, ErpDocumentRef, PriceLevel, StockLevel, Verdict
 from storelink_erp_kit.errors import ErpAuthFailed, ErpError, ErpRejected, ErpUnavailable
 from storelink_erp_kit.http import post_json
-from storelink_erp_eracuni.errors import ErpBusy, classify
-from storelink_erp_eracuni.mapping import LIST_METHODS, EracuniOptions, MappingError, build_document, method_of
 
 DEFAULT_URL = "https://e-racuni.com/WebServicesSI/API"
 _user_locks: defaultdict[tuple[str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -55,8 +61,14 @@ class EracuniClient:
         self._lock = _user_locks[(url, username, token)]
 
     @classmethod
-    def from_credentials(cls, creds: dict[str, Any], *, url: str = DEFAULT_URL, timeout: float = 30.0,
-                         busy_backoff_seconds: float = 5.0) -> EracuniClient:
+    def from_credentials(
+        cls,
+        creds: dict[str, Any],
+        *,
+        url: str = DEFAULT_URL,
+        timeout: float = 30.0,
+        busy_backoff_seconds: float = 5.0,
+    ) -> EracuniClient:
         missing = [k for k in ("username", "secret_key", "token") if not creds.get(k)]
         if missing:
             raise ErpRejected(
@@ -64,8 +76,12 @@ class EracuniClient:
                 code="credentials_incomplete",
             )
         return cls(
-            username=str(creds["username"]), secret_key=str(creds["secret_key"]), token=str(creds["token"]),
-            url=str(creds.get("url") or url), timeout=timeout, options=EracuniOptions.from_credentials(creds),
+            username=str(creds["username"]),
+            secret_key=str(creds["secret_key"]),
+            token=str(creds["token"]),
+            url=str(creds.get("url") or url),
+            timeout=timeout,
+            options=EracuniOptions.from_credentials(creds),
             busy_backoff_seconds=busy_backoff_seconds,
         )
 
@@ -77,15 +93,24 @@ class EracuniClient:
             await self._http.aclose()
 
     def envelope(self, method: str, parameters: dict[str, Any]) -> dict[str, Any]:
-        return {"username": self.username, "secretKey": self._secret_key, "token": self._token,
-                "method": method, "parameters": parameters}
+        return {
+            "username": self.username,
+            "secretKey": self._secret_key,
+            "token": self._token,
+            "method": method,
+            "parameters": parameters,
+        }
 
     async def _once(self, method: str, parameters: dict[str, Any], writes: bool) -> Any:
         async with self._lock:
             try:
                 response, data = await post_json(
-                    self._http, self.url, self.envelope(method, parameters), erp_name="e-računi",
-                    timeout=self.timeout, writes=writes,
+                    self._http,
+                    self.url,
+                    self.envelope(method, parameters),
+                    erp_name="e-računi",
+                    timeout=self.timeout,
+                    writes=writes,
                 )
             except ErpUnavailable as exc:
                 if exc.code == "429":
@@ -126,10 +151,12 @@ class EracuniClient:
         method, parameters = self._build(doc)
         body = self.envelope(method, parameters)
         body["secretKey"] = "***"
-        body["token"] = "***"
+        body["token"] = "***"  # noqa: S105 - masking
         return {"method": "POST", "url": self.url, "json": body}
 
-    async def create_document(self, doc: DocumentRequested, related: ErpDocumentRef | None = None) -> ErpDocumentRef:
+    async def create_document(
+        self, doc: DocumentRequested, related: ErpDocumentRef | None = None
+    ) -> ErpDocumentRef:
         method, parameters = self._build(doc)
         result = await self.call(method, parameters, writes=True)
         if not isinstance(result, dict) or not result.get("documentID"):
@@ -139,10 +166,20 @@ class EracuniClient:
     async def find_document(self, doc: DocumentRequested) -> ErpDocumentRef | None:
         _, wrapper = method_of(doc.kind)
         day = doc.issued_at.astimezone(UTC).date()
-        result = await self.call(LIST_METHODS[wrapper], {
-            "dateFrom": (day - timedelta(days=1)).isoformat(), "dateTo": (day + timedelta(days=1)).isoformat(),
-        })
-        rows = result if isinstance(result, list) else (result or {}).get(wrapper + "s", []) if isinstance(result, dict) else []
+        result = await self.call(
+            LIST_METHODS[wrapper],
+            {
+                "dateFrom": (day - timedelta(days=1)).isoformat(),
+                "dateTo": (day + timedelta(days=1)).isoformat(),
+            },
+        )
+        rows = (
+            result
+            if isinstance(result, list)
+            else (result or {}).get(wrapper + "s", [])
+            if isinstance(result, dict)
+            else []
+        )
         for row in rows:
             if str(row.get("reference")) == doc.order_number:
                 return _ref(row)
@@ -156,14 +193,21 @@ class EracuniClient:
             await self.call("SalesInvoiceList", {"dateFrom": today, "dateTo": today})
         except ErpAuthFailed as exc:
             code = exc.code or ""
-            verdict = (Verdict.MISSING_PRIVILEGES if code == "privileges" else
-                       Verdict.WRONG_SECRET if code == "auth:secret" else Verdict.WRONG_ACCOUNT)
+            verdict = (
+                Verdict.MISSING_PRIVILEGES
+                if code == "privileges"
+                else Verdict.WRONG_SECRET
+                if code == "auth:secret"
+                else Verdict.WRONG_ACCOUNT
+            )
             return ConnectionVerdict(verdict, exc.reason)
         except ErpUnavailable as exc:
             return ConnectionVerdict(Verdict.UNREACHABLE, exc.reason)
         except ErpError as exc:
             return ConnectionVerdict(Verdict.UNEXPECTED, exc.reason)
-        return ConnectionVerdict(Verdict.OK, f"e-računi answers for API user {self.username}; the key and token work")
+        return ConnectionVerdict(
+            Verdict.OK, f"e-računi answers for API user {self.username}; the key and token work"
+        )
 
     async def read_stock(self, warehouse: str | None = None) -> list[StockLevel]:
         params: dict[str, Any] = {"queryType": "perWarehouseAvailableStock"}

@@ -6,7 +6,10 @@ import re
 
 from storelink_erp_kit.errors import ErpAuthFailed, ErpError, ErpRejected, ErpUnavailable
 
-BUSY_PATTERNS = ("another web request is currently being processed", "concurrent usage of atomic api operations")
+BUSY_PATTERNS = (
+    "another web request is currently being processed",
+    "concurrent usage of atomic api operations",
+)
 
 
 class ErpBusy(ErpUnavailable):
@@ -27,7 +30,8 @@ def classify(description: str, *, method: str) -> ErpError:
         return ErpBusy("e-računi is still processing another request of this API user", code="locked")
     if "secretkey" in low.replace(" ", "") or "secret key" in low or "password" in low:
         return ErpAuthFailed(
-            "e-računi rejected the username or secret key: create a new API key in e-računi (Nastavitve → API) "
+            "e-računi rejected the username or secret key: create a new API key in e-računi "
+            "(Nastavitve → API) "
             "and enter it with the username in the connection settings",
             code="auth:secret",
         )
@@ -45,7 +49,8 @@ def classify(description: str, *, method: str) -> ErpError:
         )
     if "methodofpayment" in low.replace(" ", ""):
         return ErpRejected(
-            f"e-računi refuses the payment method on this invoice ({description.strip()}): map the shop's payment "
+            f"e-računi refuses the payment method on this invoice ({description.strip()}): "
+            "map the shop's payment "
             "method to one allowed for fiscalized invoices in the connection settings",
             code="methodOfPayment",
         )

@@ -24,7 +24,11 @@ METHODS: dict[DocumentKind, tuple[str, str]] = {
     DocumentKind.INVOICE_DOMESTIC: ("SalesInvoiceCreate", "SalesInvoice"),
     DocumentKind.INVOICE_FOREIGN: ("SalesInvoiceCreate", "SalesInvoice"),
 }
-LIST_METHODS = {"SalesQuote": "SalesQuoteList", "SalesOrder": "SalesOrderList", "SalesInvoice": "SalesInvoiceList"}
+LIST_METHODS = {
+    "SalesQuote": "SalesQuoteList",
+    "SalesOrder": "SalesOrderList",
+    "SalesInvoice": "SalesInvoiceList",
+}
 
 DEFAULT_PAYMENT_METHODS: dict[PaymentMethod, str] = {
     PaymentMethod.CARD: "EurocardMastercard",
@@ -91,7 +95,9 @@ def item(line: DocumentLine, gross: bool, unit: str) -> dict[str, Any]:
     return out
 
 
-def build_document(doc: DocumentRequested, options: EracuniOptions | None = None) -> tuple[str, dict[str, Any]]:
+def build_document(
+    doc: DocumentRequested, options: EracuniOptions | None = None
+) -> tuple[str, dict[str, Any]]:
     """(method, parameters) of the create call, without credentials."""
     options = options or EracuniOptions()
     method, wrapper = method_of(doc.kind)
@@ -104,13 +110,17 @@ def build_document(doc: DocumentRequested, options: EracuniOptions | None = None
     if wrapper == "SalesInvoice":
         body["status"] = "IssuedInvoice"
         body["dateOfSupplyFrom"] = er_date(doc.issued_at)
-    body.update({
-        "buyerName": (addr.company or buyer.company_name or buyer.name) if company else (addr.name or buyer.name),
-        "buyerStreet": ", ".join(p for p in (addr.street, addr.street2) if p),
-        "buyerPostalCode": addr.postal_code or "",
-        "buyerCity": addr.city or "",
-        "buyerCountry": addr.country,
-    })
+    body.update(
+        {
+            "buyerName": (addr.company or buyer.company_name or buyer.name)
+            if company
+            else (addr.name or buyer.name),
+            "buyerStreet": ", ".join(p for p in (addr.street, addr.street2) if p),
+            "buyerPostalCode": addr.postal_code or "",
+            "buyerCity": addr.city or "",
+            "buyerCountry": addr.country,
+        }
+    )
     if buyer.email:
         body["buyerEMail"] = buyer.email
     if buyer.phone:

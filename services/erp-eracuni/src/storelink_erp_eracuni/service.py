@@ -15,7 +15,9 @@ from storelink_kit.secrets import SecretBox
 def client_factory(settings: EracuniSettings) -> Any:
     def factory(creds: dict[str, Any], conn: ConnectionConfigured) -> ErpClient:
         return EracuniClient.from_credentials(
-            creds, url=settings.url, timeout=settings.request_timeout_seconds,
+            creds,
+            url=settings.url,
+            timeout=settings.request_timeout_seconds,
             busy_backoff_seconds=settings.busy_backoff_seconds,
         )
 

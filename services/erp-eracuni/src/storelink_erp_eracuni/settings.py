@@ -15,4 +15,6 @@ class EracuniSettings(AdapterSettings):
     service_name: str = "erp-eracuni"
     http_port: int = 8092
     url: str = DEFAULT_URL
-    busy_backoff_seconds: float = Field(default=5.0, ge=0, description="First wait after 429 or the user lock")
+    busy_backoff_seconds: float = Field(
+        default=5.0, ge=0, description="First wait after 429 or the user lock"
+    )

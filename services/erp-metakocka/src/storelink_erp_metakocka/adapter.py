@@ -9,7 +9,9 @@ from storelink_erp_kit.adapters import ErpAdapterSpec
 from storelink_erp_metakocka.client import DEFAULT_BASE_URL, MetakockaClient
 
 
-def make_client(credentials: dict[str, Any], *, url: str | None = None, timeout: float = 30.0) -> MetakockaClient:
+def make_client(
+    credentials: dict[str, Any], *, url: str | None = None, timeout: float = 30.0
+) -> MetakockaClient:
     return MetakockaClient.from_credentials(credentials, base_url=url or DEFAULT_BASE_URL, timeout=timeout)
 
 

@@ -101,8 +101,12 @@ class MetakockaClient:
 
     async def call(self, method: str, body: dict[str, Any], *, writes: bool = False) -> dict[str, Any]:
         response, data = await post_json(
-            self._http, self.url(method), self.request_body(body), erp_name="MetaKocka",
-            timeout=self.timeout, writes=writes,
+            self._http,
+            self.url(method),
+            self.request_body(body),
+            erp_name="MetaKocka",
+            timeout=self.timeout,
+            writes=writes,
         )
         if not isinstance(data, dict):
             raise ErpRejected(
@@ -113,7 +117,9 @@ class MetakockaClient:
         if str(data.get("opr_code", "0")) != "0":
             raise classify(data, method=method)
         if response.status_code >= 500:
-            raise ErpUnavailable(f"MetaKocka failed with HTTP {response.status_code}", code=str(response.status_code))
+            raise ErpUnavailable(
+                f"MetaKocka failed with HTTP {response.status_code}", code=str(response.status_code)
+            )
         return data
 
     # ------------------------------------------------------------------ documents
@@ -121,7 +127,7 @@ class MetakockaClient:
     def render(self, doc: DocumentRequested, related: ErpDocumentRef | None = None) -> dict[str, Any]:
         """The body `create_document` sends, credentials masked (for `storelink render`)."""
         body = self.request_body(self._build(doc, related))
-        body["secret_key"] = "***"
+        body["secret_key"] = "***"  # noqa: S105 - masking
         return {"method": "POST", "url": self.url("put_document"), "json": body}
 
     def _build(self, doc: DocumentRequested, related: ErpDocumentRef | None) -> dict[str, Any]:
@@ -140,7 +146,9 @@ class MetakockaClient:
         doc_type = doc_type_of(doc.kind)
         if doc.kind is DocumentKind.SALES_ORDER:
             try:
-                data = await self.call("get_document", {"doc_type": doc_type, "buyer_order": doc.order_number})
+                data = await self.call(
+                    "get_document", {"doc_type": doc_type, "buyer_order": doc.order_number}
+                )
             except ErpRejected as exc:
                 if "not found" in exc.reason.lower():
                     return None
@@ -151,12 +159,20 @@ class MetakockaClient:
             while True:
                 data = await self.call(
                     "search",
-                    {"doc_type": doc_type, "query": doc.order_number, "result_type": "doc",
-                     "limit": str(SEARCH_PAGE), "offset": str(offset)},
+                    {
+                        "doc_type": doc_type,
+                        "query": doc.order_number,
+                        "result_type": "doc",
+                        "limit": str(SEARCH_PAGE),
+                        "offset": str(offset),
+                    },
                 )
                 rows = data.get("result") or []
                 for row in rows:
-                    if str(row.get("buyer_order")) == doc.order_number or str(row.get("title")) == doc.order_number:
+                    if (
+                        str(row.get("buyer_order")) == doc.order_number
+                        or str(row.get("title")) == doc.order_number
+                    ):
                         return _ref(row)
                 if len(rows) < SEARCH_PAGE:
                     return None
@@ -170,21 +186,27 @@ class MetakockaClient:
             async with _search_locks[self.company_id]:
                 await self.call("search", {"doc_type": "sales_order", "result_type": "doc", "limit": "1"})
         except ErpAuthFailed as exc:
-            verdict = Verdict.MISSING_PRIVILEGES if (exc.code or "").startswith("privileges") else (
-                Verdict.WRONG_SECRET if "secret" in exc.reason else Verdict.WRONG_ACCOUNT
+            verdict = (
+                Verdict.MISSING_PRIVILEGES
+                if (exc.code or "").startswith("privileges")
+                else (Verdict.WRONG_SECRET if "secret" in exc.reason else Verdict.WRONG_ACCOUNT)
             )
             return ConnectionVerdict(verdict, exc.reason)
         except ErpUnavailable as exc:
             return ConnectionVerdict(Verdict.UNREACHABLE, exc.reason)
         except ErpError as exc:
             return ConnectionVerdict(Verdict.UNEXPECTED, exc.reason)
-        return ConnectionVerdict(Verdict.OK, f"MetaKocka company {self.company_id} answers; the API key works")
+        return ConnectionVerdict(
+            Verdict.OK, f"MetaKocka company {self.company_id} answers; the API key works"
+        )
 
     # ------------------------------------------------------------------ stock and prices
 
     async def warehouses(self) -> dict[str, str]:
         data = await self.call("warehouse_list", {})
-        return {str(w.get("mk_id")): str(w.get("mark") or w.get("name")) for w in data.get("warehouse_list") or []}
+        return {
+            str(w.get("mk_id")): str(w.get("mark") or w.get("name")) for w in data.get("warehouse_list") or []
+        }
 
     async def read_stock(self, warehouse: str | None = None) -> list[StockLevel]:
         """Shop-synced products' stock, summed per warehouse and code (lots and microlocations)."""
@@ -195,7 +217,8 @@ class MetakockaClient:
             if not ids:
                 raise ErpRejected(
                     f"MetaKocka has no warehouse with mark {warehouse!r}: check the warehouse in the "
-                    "connection settings", code="warehouse"
+                    "connection settings",
+                    code="warehouse",
                 )
             request["wh_id_list"] = ",".join(ids)
         totals: dict[tuple[str, str], Decimal] = {}
@@ -206,7 +229,9 @@ class MetakockaClient:
             for row in rows:
                 mark = marks.get(str(row.get("warehouse_id")), str(row.get("warehouse_id")))
                 code = str(row.get("code") or row.get("count_code"))
-                qty = parse_decimal(row["free_amount"] if row.get("free_amount") not in (None, "") else row["amount"])
+                qty = parse_decimal(
+                    row["free_amount"] if row.get("free_amount") not in (None, "") else row["amount"]
+                )
                 totals[(mark, code)] = totals.get((mark, code), Decimal(0)) + qty
             if len(rows) < PAGE:
                 break
@@ -220,8 +245,13 @@ class MetakockaClient:
         while True:
             data = await self.call(
                 "product_list",
-                {"eshop_sync": "true", "return_pricelist": "true", "show_tax_factor": "true",
-                 "limit": str(PAGE), "offset": str(offset)},
+                {
+                    "eshop_sync": "true",
+                    "return_pricelist": "true",
+                    "show_tax_factor": "true",
+                    "limit": str(PAGE),
+                    "offset": str(offset),
+                },
             )
             products = data.get("product_list") or []
             for product in products:
@@ -248,7 +278,11 @@ def _price_level(name: str, code: str, entry: dict[str, Any]) -> PriceLevel | No
     if base is None:
         return None
     factor = base.get("tax_factor")
-    rate = parse_decimal(factor) * 100 if factor not in (None, "") else parse_decimal(base.get("tax_desc") or "0")
+    rate = (
+        parse_decimal(factor) * 100
+        if factor not in (None, "")
+        else parse_decimal(base.get("tax_desc") or "0")
+    )
     return PriceLevel(
         price_list=name,
         sku=code,
@@ -261,7 +295,9 @@ def _price_level(name: str, code: str, entry: dict[str, Any]) -> PriceLevel | No
 
 def _ref(data: dict[str, Any]) -> ErpDocumentRef:
     zoi = data.get("furs_zoi")
-    fiscal = FiscalCodes(zoi=str(zoi), eor=str(data.get("furs_eor")) if data.get("furs_eor") else None) if zoi else None
+    fiscal = (
+        FiscalCodes(zoi=str(zoi), eor=str(data.get("furs_eor")) if data.get("furs_eor") else None)
+        if zoi
+        else None
+    )
     return ErpDocumentRef(erp_id=str(data["mk_id"]), number=data.get("count_code"), fiscal=fiscal)
-
-

@@ -49,8 +49,9 @@ def classify(body: dict[str, Any], *, method: str) -> ErpError:
         )
     missing = body.get("product_not_found_list")
     if missing:
-        codes = ", ".join(str(p.get("code") or p.get("count_code") or p) if isinstance(p, dict) else str(p)
-                          for p in missing)
+        codes = ", ".join(
+            str(p.get("code") or p.get("count_code") or p) if isinstance(p, dict) else str(p) for p in missing
+        )
         return ErpRejected(
             f"MetaKocka does not know the product(s) {codes}: create them in MetaKocka or correct the SKU in "
             "the shop, then replay the document",
@@ -61,8 +62,9 @@ def classify(body: dict[str, Any], *, method: str) -> ErpError:
     if "temporar" in low or "try again" in low or "maintenance" in low:
         return ErpUnavailable(f"MetaKocka is temporarily unavailable ({desc})", code=code)
     if code == "2":
-        return ErpRejected(f"MetaKocka rejected the data: {desc}; correct it in the shop or settings", code=code)
+        return ErpRejected(
+            f"MetaKocka rejected the data: {desc}; correct it in the shop or settings", code=code
+        )
     if code == "5":
         return ErpRejected(f"MetaKocka refused by a business rule: {desc}", code=code)
     return ErpRejected(f"MetaKocka refused the request ({method}): {desc}", code=code)
-

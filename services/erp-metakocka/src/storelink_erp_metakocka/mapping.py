@@ -129,7 +129,9 @@ def party(buyer: Buyer, address: Address, options: MetakockaOptions) -> dict[str
         "taxpayer": "true" if company and buyer.vat_id else "false",
         "foreign_county": "true" if address.country != options.home_country else "false",
         "tax_id_number": (buyer.vat_id or "") if company else "",
-        "customer": (address.company or buyer.company_name or buyer.name) if company else (address.name or buyer.name),
+        "customer": (address.company or buyer.company_name or buyer.name)
+        if company
+        else (address.name or buyer.name),
         "street": street,
         "post_number": address.postal_code or "",
         "place": address.city or "",
@@ -197,7 +199,10 @@ def build_put_document(
         body["notes"] = doc.legal_note
     if doc_type in BILLS:
         body["service_to_date"] = mk_date(doc.issued_at)
-    if doc_type == "sales_bill_foreign" and doc.tax_treatment in (TaxTreatment.INTRA_COMMUNITY, TaxTreatment.EXPORT):
+    if doc_type == "sales_bill_foreign" and doc.tax_treatment in (
+        TaxTreatment.INTRA_COMMUNITY,
+        TaxTreatment.EXPORT,
+    ):
         taxed = [ln.name for ln in doc.lines if ln.tax_rate]
         if taxed:
             raise MappingError(

@@ -81,7 +81,9 @@ def create_webhook_app(adapter: Adapter) -> FastAPI:
             levels = [lv for lv in levels if lv.warehouse == conn.warehouse]
         scope = f"{ErpSystem.METAKOCKA.value}:stock:{tenant_id}:{conn.warehouse or '*'}"
         events = stock_events(tenant_id, levels, datetime.now(UTC))
-        sent = await publish_changes(adapter.observed, adapter.publisher, scope, events, origin="erp:metakocka")
+        sent = await publish_changes(
+            adapter.observed, adapter.publisher, scope, events, origin="erp:metakocka"
+        )
         return JSONResponse({"status": "ok", "published": len(sent)})
 
     return app

@@ -23,8 +23,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 LOCK_MESSAGE = "Another web request is currently being processed. Please try again later."
-FISCAL_METHODS = {"Cash", "Visa", "EurocardMastercard", "Diners", "Amex", "Stripe", "PayPal", "CorvusPay", "KeksPay"}
-CREATE = {"SalesQuoteCreate": "SalesQuote", "SalesOrderCreate": "SalesOrder", "SalesInvoiceCreate": "SalesInvoice"}
+FISCAL_METHODS = {
+    "Cash",
+    "Visa",
+    "EurocardMastercard",
+    "Diners",
+    "Amex",
+    "Stripe",
+    "PayPal",
+    "CorvusPay",
+    "KeksPay",
+}
+CREATE = {
+    "SalesQuoteCreate": "SalesQuote",
+    "SalesOrderCreate": "SalesOrder",
+    "SalesInvoiceCreate": "SalesInvoice",
+}
 LIST = {"SalesQuoteList": "SalesQuote", "SalesOrderList": "SalesOrder", "SalesInvoiceList": "SalesInvoice"}
 
 
@@ -76,8 +90,15 @@ class EracuniState:
 
 def error(description: str, method: str, status: int = 500) -> JSONResponse:
     return JSONResponse(
-        {"response": {"status": "error", "description": description, "apiMethod": method, "release": "1030.3",
-                      "serverTime": time.strftime("%Y-%m-%dT%H:%M:%S")}},
+        {
+            "response": {
+                "status": "error",
+                "description": description,
+                "apiMethod": method,
+                "release": "1030.3",
+                "serverTime": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+        },
         status_code=status,
     )
 
@@ -115,8 +136,10 @@ def validate(wrapper: str, doc: Any, user: User) -> str | None:
                 problems.append(f"#Items[{i}].price - Gross price needs type Retail or Gross")
     if doc.get("type") == "Retail":
         if doc.get("methodOfPayment") not in FISCAL_METHODS:
-            problems.append(f"#methodOfPayment - Method of payment {doc.get('methodOfPayment')} is not allowed "
-                            "for a retail invoice")
+            problems.append(
+                f"#methodOfPayment - Method of payment {doc.get('methodOfPayment')} is not allowed "
+                "for a retail invoice"
+            )
         if not user.fiscal_unit or not doc.get("cashRegisterCode"):
             problems.append("#cashRegisterCode - Fiscalized business unit is not set up and activated")
     if not problems:
@@ -133,8 +156,11 @@ def create_app(state: EracuniState | None = None) -> FastAPI:
 
     @app.get("/_sim/stats")
     async def stats() -> dict[str, Any]:
-        return {"calls": dict(state.calls), "documents": {t: len(d) for t, d in state.documents.items()},
-                "max_in_flight": state.max_in_flight}
+        return {
+            "calls": dict(state.calls),
+            "documents": {t: len(d) for t, d in state.documents.items()},
+            "max_in_flight": state.max_in_flight,
+        }
 
     @app.post("/_sim/faults")
     async def faults(request: Request) -> dict[str, Any]:
@@ -167,8 +193,11 @@ def create_app(state: EracuniState | None = None) -> FastAPI:
                 q.popleft()
             if len(q) >= f.rate_limit_per_second:
                 state.calls["rate_limited"] += 1
-                return JSONResponse({"response": {"status": "error", "description": "Too many requests"}},
-                                    status_code=429, headers={"Retry-After": "1"})
+                return JSONResponse(
+                    {"response": {"status": "error", "description": "Too many requests"}},
+                    status_code=429,
+                    headers={"Retry-After": "1"},
+                )
             q.append(now)
         if state.in_flight[user.username] > 0 or f.lock_next > 0:
             if f.lock_next > 0:

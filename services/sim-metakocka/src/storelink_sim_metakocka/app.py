@@ -20,12 +20,35 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from storelink_sim_metakocka.state import SimState
 
-V1 = {"put_document", "update_document", "delete_document", "get_document", "search", "put_transaction",
-      "change_document_status", "mark_orders_as_shipped", "source_stock"}
-V1_JSON = {"product_list", "product_add", "product_update", "warehouse_stock", "warehouse_list",
-           "put_sales_bill", "add_payment"}
-DOC_TYPES = {"sales_offer", "sales_order", "sales_bill_domestic", "sales_bill_foreign", "sales_bill_retail",
-             "sales_bill_prepaid", "sales_bill_credit_note"}
+V1 = {
+    "put_document",
+    "update_document",
+    "delete_document",
+    "get_document",
+    "search",
+    "put_transaction",
+    "change_document_status",
+    "mark_orders_as_shipped",
+    "source_stock",
+}
+V1_JSON = {
+    "product_list",
+    "product_add",
+    "product_update",
+    "warehouse_stock",
+    "warehouse_list",
+    "put_sales_bill",
+    "add_payment",
+}
+DOC_TYPES = {
+    "sales_offer",
+    "sales_order",
+    "sales_bill_domestic",
+    "sales_bill_foreign",
+    "sales_bill_retail",
+    "sales_bill_prepaid",
+    "sales_bill_credit_note",
+}
 BILLS = {"sales_bill_domestic", "sales_bill_foreign", "sales_bill_retail"}
 NOT_FOUND_PAGE = "<html><head><title>MetaKocka</title></head><body><h1>404 Not Found</h1></body></html>"
 
@@ -48,7 +71,8 @@ def _number(value: Any) -> Decimal | None:
 def validate_document(body: dict[str, Any]) -> str | None:
     doc_type = body.get("doc_type")
     if doc_type not in DOC_TYPES:
-        return f"Paramether 'doc_type' has invalid value : {doc_type}. Valid values : {','.join(sorted(DOC_TYPES))}"
+        valid = ",".join(sorted(DOC_TYPES))
+        return f"Paramether 'doc_type' has invalid value : {doc_type}. Valid values : {valid}"
     partner = body.get("partner")
     if not isinstance(partner, dict) or not partner.get("customer"):
         return "Paramether 'partner.customer' is mandatory"
@@ -98,7 +122,9 @@ def create_app(state: SimState | None = None) -> FastAPI:
         data = await request.json()
         known = data.pop("known_products", None)
         denied = set(data.pop("denied_methods", []))
-        state.add_company(known_products=set(known) if known is not None else None, denied_methods=denied, **data)
+        state.add_company(
+            known_products=set(known) if known is not None else None, denied_methods=denied, **data
+        )
         return {"ok": True}
 
     @app.put("/_sim/stock/{company_id}")
@@ -164,14 +190,25 @@ def create_app(state: SimState | None = None) -> FastAPI:
         docs = state.documents[cid]
         doc_type = body["doc_type"]
         if company.known_products is not None:
-            missing = [ln.get("code") for ln in body["product_list"]
-                       if ln.get("service") != "true" and ln.get("code") not in company.known_products]
+            missing = [
+                ln.get("code")
+                for ln in body["product_list"]
+                if ln.get("service") != "true" and ln.get("code") not in company.known_products
+            ]
             if missing:
-                return err("2", f"Product with count_code {missing[0]} not found",
-                           product_not_found_list=[{"code": c} for c in missing])
-        if doc_type == "sales_order" and body.get("buyer_order"):
-            if any(d["doc_type"] == "sales_order" and d.get("buyer_order") == body["buyer_order"] for d in docs):
-                return err("2", f"Sales order with buyer_order {body['buyer_order']} already exists")
+                return err(
+                    "2",
+                    f"Product with count_code {missing[0]} not found",
+                    product_not_found_list=[{"code": c} for c in missing],
+                )
+        if (
+            doc_type == "sales_order"
+            and body.get("buyer_order")
+            and any(
+                d["doc_type"] == "sales_order" and d.get("buyer_order") == body["buyer_order"] for d in docs
+            )
+        ):
+            return err("2", f"Sales order with buyer_order {body['buyer_order']} already exists")
         fiscal = body.get("send_to_furs") == "true"
         if fiscal and not company.fiscal_register:
             return err("4001", "Certified cash register is not set on company")
@@ -179,14 +216,21 @@ def create_app(state: SimState | None = None) -> FastAPI:
         if f.slow_store_seconds:
             await asyncio.sleep(f.slow_store_seconds)
         # a second look after the wait: the same order may have been stored meanwhile
-        if doc_type == "sales_order" and body.get("buyer_order"):
-            if any(d["doc_type"] == "sales_order" and d.get("buyer_order") == body["buyer_order"] for d in docs):
-                return err("2", f"Sales order with buyer_order {body['buyer_order']} already exists")
+        if (
+            doc_type == "sales_order"
+            and body.get("buyer_order")
+            and any(
+                d["doc_type"] == "sales_order" and d.get("buyer_order") == body["buyer_order"] for d in docs
+            )
+        ):
+            return err("2", f"Sales order with buyer_order {body['buyer_order']} already exists")
         state.next_mk_id += 1
         counters[(cid, doc_type)] += 1
         stored = {k: v for k, v in body.items() if k not in ("secret_key",)}
         stored["mk_id"] = str(state.next_mk_id)
-        stored["count_code"] = body.get("count_code") or f"{doc_type[:2].upper()}-2026-{counters[(cid, doc_type)]:05d}"
+        stored["count_code"] = (
+            body.get("count_code") or f"{doc_type[:2].upper()}-2026-{counters[(cid, doc_type)]:05d}"
+        )
         if fiscal and doc_type in BILLS:
             stored["furs_zoi"] = hashlib.md5(stored["mk_id"].encode()).hexdigest()  # noqa: S324 - simulated
             stored["furs_eor"] = str(uuid.uuid5(uuid.NAMESPACE_OID, stored["mk_id"]))
@@ -209,7 +253,9 @@ def create_app(state: SimState | None = None) -> FastAPI:
             if d["doc_type"] != doc_type:
                 continue
             if (body.get("doc_id") and d["mk_id"] == str(body["doc_id"])) or (
-                doc_type == "sales_order" and body.get("buyer_order") and d.get("buyer_order") == body["buyer_order"]
+                doc_type == "sales_order"
+                and body.get("buyer_order")
+                and d.get("buyer_order") == body["buyer_order"]
             ):
                 return ok(**d)
         return err("2", "Document not found")
@@ -223,9 +269,17 @@ def create_app(state: SimState | None = None) -> FastAPI:
                 limit = min(int(body.get("limit") or 100), 100)
                 offset = int(body.get("offset") or 0)
                 query = str(body.get("query") or "")
-                hits = [d for d in state.documents[cid] if d["doc_type"] == body.get("doc_type") and (
-                    not query or query in (d.get("buyer_order") or "") or query in (d.get("title") or "")
-                    or query == d.get("count_code"))]
+                hits = [
+                    d
+                    for d in state.documents[cid]
+                    if d["doc_type"] == body.get("doc_type")
+                    and (
+                        not query
+                        or query in (d.get("buyer_order") or "")
+                        or query in (d.get("title") or "")
+                        or query == d.get("count_code")
+                    )
+                ]
                 page = hits[offset : offset + limit]
                 return ok(result_all_records=str(len(hits)), result_count=str(len(page)), result=page)
             finally:

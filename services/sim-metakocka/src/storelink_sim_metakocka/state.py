@@ -54,8 +54,15 @@ class SimState:
         self.documents.setdefault(company.company_id, [])
         self.warehouses.setdefault(
             company.company_id,
-            [{"mk_id": "100", "mark": "glavni", "name": "Glavno skladišče", "main_warehouse": "true",
-              "active": "true"}],
+            [
+                {
+                    "mk_id": "100",
+                    "mark": "glavni",
+                    "name": "Glavno skladišče",
+                    "main_warehouse": "true",
+                    "active": "true",
+                }
+            ],
         )
         self.stock.setdefault(company.company_id, [])
         self.products.setdefault(company.company_id, [])

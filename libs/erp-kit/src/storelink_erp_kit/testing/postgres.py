@@ -42,7 +42,9 @@ def find_pg_bindir() -> Path:
     if initdb := shutil.which("initdb"):
         candidates.append(Path(initdb).parent)
     versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name.split(".")[0]), reverse=True
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name.split(".")[0]),
+        reverse=True,
     )
     candidates.extend(Path(p) for p in versions)
     candidates.extend(Path(p) for p in sorted(glob.glob("/opt/homebrew/opt/postgresql*/bin")))
@@ -67,7 +69,11 @@ def _run_as() -> tuple[list[str], int | None, int | None]:
             pw = pwd.getpwnam(name)
             setpriv = shutil.which("setpriv")
             if setpriv:
-                return [setpriv, f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups"], pw.pw_uid, pw.pw_gid
+                return (
+                    [setpriv, f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups"],
+                    pw.pw_uid,
+                    pw.pw_gid,
+                )
             runuser = shutil.which("runuser")
             if runuser:
                 return [runuser, "-u", name, "--"], pw.pw_uid, pw.pw_gid
@@ -93,15 +99,35 @@ def throwaway_postgres() -> Iterator[str]:
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     try:
         subprocess.run(  # noqa: S603
-            [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            [
+                *prefix,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ],
             check=True,
             capture_output=True,
             env=env,
         )
         options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -F -c max_connections=100"
         subprocess.run(  # noqa: S603
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w",
-             "start"],
+            [
+                *prefix,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "start",
+            ],
             check=True,
             capture_output=True,
             env=env,

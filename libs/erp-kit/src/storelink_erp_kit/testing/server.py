@@ -17,8 +17,15 @@ from storelink_erp_kit.testing.postgres import free_port
 def serve_in_thread(app: Any, *, port: int | None = None) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while uvicorn serves `app`."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=1, timeout_keep_alive=30)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+        timeout_keep_alive=30,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
