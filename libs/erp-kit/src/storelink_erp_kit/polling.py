@@ -172,7 +172,9 @@ class Poller:
                 )
         return sent
 
-    async def run_forever(self) -> None:
+    async def run_forever(self, initial_delay: float = 5.0) -> None:
+        # the first round waits a little: right after a start the connections topic is still being read
+        await asyncio.sleep(min(initial_delay, self.interval_seconds))
         while True:
             try:
                 await self.poll_once()

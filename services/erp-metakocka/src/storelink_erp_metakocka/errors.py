@@ -1,7 +1,7 @@
 """MetaKocka's `opr_code` / `opr_desc` answers → errors with reasons a person can act on.
 
 MetaKocka publishes no full code table (erp-apis.md §1.2); the auth and duplicate texts matched
-here are assumptions listed in ASSUMPTIONS.md of this package.
+here are assumptions MK1 and MK2 in libs/erp-kit/ERP-ASSUMPTIONS.md.
 """
 
 from __future__ import annotations
