@@ -120,7 +120,7 @@ class MkSim:
 def mk_sim() -> Iterator[MkSim]:
     state = MkState()
     state.add_company(MK_COMPANY, MK_SECRET)
-    with serve_in_thread(create_mk_app(state)) as url:
+    with serve_in_thread(create_mk_app(state), lifespan="off") as url:
         yield MkSim(url=url, state=state)
 
 
@@ -167,5 +167,5 @@ class ErSim:
 def er_sim() -> Iterator[ErSim]:
     state = EracuniState()
     state.add_user(ER_USER, ER_SECRET, ER_TOKEN)
-    with serve_in_thread(create_er_app(state)) as url:
+    with serve_in_thread(create_er_app(state), lifespan="off") as url:
         yield ErSim(url=url, state=state)

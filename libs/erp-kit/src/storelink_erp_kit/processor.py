@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from sqlalchemy.exc import DBAPIError
+
 from storelink_contracts import DocumentCreated, DocumentFailed, DocumentRequested, Envelope, Event
 from storelink_erp_kit.client import ErpClient, ErpDocumentRef
 from storelink_erp_kit.errors import ErpDuplicate, ErpError, ErpRejected, ErpUnavailable
@@ -65,7 +67,12 @@ class DocumentProcessor:
         self.sleep = sleep
 
     async def process(self, doc: DocumentRequested, caused_by: Envelope | None = None) -> Event:
-        result = await self._decide(doc)
+        """Decide and publish the result. A ledger outage is a TransientError: the consume loop
+        retries the batch and, if it persists, dead-letters it for replay (never a lost document)."""
+        try:
+            result = await self._decide(doc)
+        except DBAPIError as exc:
+            raise TransientError(f"the ledger database is unavailable: {type(exc.orig).__name__}") from exc
         await self.publisher.publish(result, caused_by=caused_by)
         return result
 

@@ -14,7 +14,7 @@ from storelink_erp_kit.testing.postgres import free_port
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, *, port: int | None = None) -> Iterator[str]:
+def serve_in_thread(app: Any, *, port: int | None = None, lifespan: str = "auto") -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:PORT) while uvicorn serves `app`."""
     port = port or free_port()
     config = uvicorn.Config(
