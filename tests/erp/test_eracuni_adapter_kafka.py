@@ -97,5 +97,6 @@ async def test_adapter_creates_its_own_erps_documents_once_and_dead_letters_garb
         await adapter.broker.stop()
         await adapter.stop_background()
     assert sorted(d["reference"] for d in er_sim.docs()) == sorted(d.order_number for d in mine)
-    assert len(dead) == 1 and dead[0].key == "conn-er:bad"
+    assert len(dead) == 1
+    assert dead[0].key == "conn-er:bad"
     assert "missing CloudEvents headers" in dead[0].headers["dlq_error"]

@@ -22,6 +22,7 @@ from storelink_contracts import DocumentCreated, DocumentFailed, DocumentRequest
 from storelink_erp_kit.client import ErpClient, ErpDocumentRef
 from storelink_erp_kit.errors import ErpDuplicate, ErpError, ErpRejected, ErpUnavailable
 from storelink_erp_kit.ledger import LeaseHeld, Ledger, State
+from storelink_kit.errors import TransientError
 
 log = logging.getLogger("storelink.erp.processor")
 

@@ -25,6 +25,7 @@ def serve_in_thread(app: Any, *, port: int | None = None, lifespan: str = "auto"
         access_log=False,
         timeout_graceful_shutdown=1,
         timeout_keep_alive=30,
+        lifespan=lifespan,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
