@@ -87,9 +87,8 @@ async def bench_processor(base_url: str, db_url: str, tag: str) -> float:
 
 
 def report(name: str, seconds: float, baseline: float) -> None:
-    print(
-        f"{name:<32} {N / seconds:8.0f} docs/s   {1000 * seconds / N:6.2f} ms/doc   x{seconds / baseline:4.2f} of baseline"
-    )
+    rate, per_doc, factor = N / seconds, 1000 * seconds / N, seconds / baseline
+    print(f"{name:<32} {rate:8.0f} docs/s   {per_doc:6.2f} ms/doc   x{factor:4.2f} of baseline")
 
 
 def main() -> None:

@@ -83,7 +83,17 @@ def _fresh_pg_database(server: str) -> str:
 
 @pytest_asyncio.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The ledger database on SQLite and on PostgreSQL (tests where the database matters)."""
     eng = make_engine(database_url)
+    await migrate(eng)
+    yield eng
+    await eng.dispose()
+
+
+@pytest_asyncio.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """SQLite only: for tests about the ERP, not about the database (keeps the suite short)."""
+    eng = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
     await migrate(eng)
     yield eng
     await eng.dispose()

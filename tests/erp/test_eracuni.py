@@ -135,10 +135,12 @@ async def test_many_documents_concurrently_lost_answers_one_call_in_flight(
     assert any(isinstance(r, DocumentCreated) and r.already_existed for r in results)
 
 
-async def test_lock_refusals_and_429_are_waited_out(engine: AsyncEngine, er_sim: ErSim) -> None:
+async def test_lock_refusals_and_429_are_waited_out(sqlite_engine: AsyncEngine, er_sim: ErSim) -> None:
     er_sim.state.set_faults(lock_next=2, rate_limit_per_second=0)
     pub = RecordingPublisher()
-    result = await processor(engine, er_client(er_sim), pub).process(sample_document(erp=ErpSystem.ERACUNI))
+    result = await processor(sqlite_engine, er_client(er_sim), pub).process(
+        sample_document(erp=ErpSystem.ERACUNI)
+    )
     assert isinstance(result, DocumentCreated)
     assert er_sim.state.calls["lock_refused"] == 2
     er_sim.state.set_faults(rate_limit_per_second=1)
@@ -148,20 +150,22 @@ async def test_lock_refusals_and_429_are_waited_out(engine: AsyncEngine, er_sim:
         sample_document(erp=ErpSystem.ERACUNI, order_number=f"R-{i}", idempotency_key=f"r-{i}")
         for i in range(3)
     ]
-    results = [await processor(engine, client, pub).process(d) for d in docs]
+    results = [await processor(sqlite_engine, client, pub).process(d) for d in docs]
     assert all(isinstance(r, DocumentCreated) for r in results)
     assert er_sim.state.calls["rate_limited"] >= 1
     assert len(er_sim.docs()) == 4
 
 
-async def test_fiscalized_retail_invoice_returns_zoi_and_eor(engine: AsyncEngine, er_sim: ErSim) -> None:
+async def test_fiscalized_retail_invoice_returns_zoi_and_eor(
+    sqlite_engine: AsyncEngine, er_sim: ErSim
+) -> None:
     from storelink_erp_eracuni.mapping import EracuniOptions
 
     client = er_client(er_sim, options=EracuniOptions(cash_register_code="BL1"))
     doc = sample_document(
         erp=ErpSystem.ERACUNI, kind=DocumentKind.INVOICE_DOMESTIC, fiscalize=True, payment=CARD
     )
-    result = await processor(engine, client, RecordingPublisher()).process(doc)
+    result = await processor(sqlite_engine, client, RecordingPublisher()).process(doc)
     assert isinstance(result, DocumentCreated)
     assert result.fiscal is not None
     assert len(result.fiscal.zoi) == 32
@@ -186,7 +190,7 @@ ERRORS = [
 
 @pytest.mark.parametrize(("name", "client_kw", "sim", "reason", "code"), ERRORS, ids=[e[0] for e in ERRORS])
 async def test_error_shapes_become_clear_document_failed(
-    engine: AsyncEngine,
+    sqlite_engine: AsyncEngine,
     er_sim: ErSim,
     name: str,
     client_kw: dict[str, str],
@@ -219,7 +223,7 @@ async def test_error_shapes_become_clear_document_failed(
         client._build = lambda d: registered_without_vat(d, client.options)  # type: ignore[method-assign]
     else:
         client = er_client(er_sim, **client_kw)
-    result = await processor(engine, client, RecordingPublisher()).process(doc)
+    result = await processor(sqlite_engine, client, RecordingPublisher()).process(doc)
     assert isinstance(result, DocumentFailed), result
     assert reason in result.reason
     assert result.code == code
@@ -229,24 +233,24 @@ async def test_error_shapes_become_clear_document_failed(
 
 
 async def test_bad_gateway_is_retried_and_the_lookup_prevents_a_duplicate(
-    engine: AsyncEngine, er_sim: ErSim
+    sqlite_engine: AsyncEngine, er_sim: ErSim
 ) -> None:
     er_sim.state.set_faults(fail_5xx_next=1)
-    result = await processor(engine, er_client(er_sim), RecordingPublisher()).process(
+    result = await processor(sqlite_engine, er_client(er_sim), RecordingPublisher()).process(
         sample_document(erp=ErpSystem.ERACUNI)
     )
     assert isinstance(result, DocumentCreated)
     assert len(er_sim.docs()) == 1
 
 
-async def test_stock_polling_publishes_only_changes(engine: AsyncEngine, er_sim: ErSim) -> None:
+async def test_stock_polling_publishes_only_changes(sqlite_engine: AsyncEngine, er_sim: ErSim) -> None:
     er_sim.state.stock[ER_TOKEN] = [
         {"productCode": "MUG-01", "warehouseCode": "MAIN", "quantity": "5.000"},
         {"productCode": "CUP-02", "warehouseCode": "MAIN", "quantity": "0"},
         {"productCode": "MUG-01", "warehouseCode": "OTHER", "quantity": "9"},
     ]
     client = er_client(er_sim)
-    observed = ObservedValues(engine)
+    observed = ObservedValues(sqlite_engine)
     pub = _ManyRecorder()
 
     async def poll() -> list[Any]:

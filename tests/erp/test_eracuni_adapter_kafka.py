@@ -26,7 +26,6 @@ async def test_adapter_creates_its_own_erps_documents_once_and_dead_letters_garb
     kafka_settings: KafkaSettings,
     topic_names: TopicNames,
     er_sim: ErSim,
-    database_url: str,
     kafka_bootstrap: str,
     tmp_path: Path,
 ) -> None:
@@ -41,7 +40,7 @@ async def test_adapter_creates_its_own_erps_documents_once_and_dead_letters_garb
     settings = EracuniSettings(
         kafka=kafka_settings,
         url=er_sim.api_url,
-        database_url=database_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'er.db'}",
         polling=False,
         request_timeout_seconds=2,
         attempt_backoff_seconds=0.05,

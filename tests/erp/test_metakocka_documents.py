@@ -79,40 +79,42 @@ async def test_answer_lost_after_store_is_found_by_reference_not_created_twice(
     assert lookups >= 1
 
 
-async def test_fiscalized_invoice_carries_zoi_and_eor(engine: AsyncEngine, mk_sim: MkSim) -> None:
+async def test_fiscalized_invoice_carries_zoi_and_eor(sqlite_engine: AsyncEngine, mk_sim: MkSim) -> None:
     pub = RecordingPublisher()
     doc = sample_document(
         kind=DocumentKind.INVOICE_DOMESTIC,
         fiscalize=True,
         payment=PaymentRecord(method=PaymentMethod.CARD, amount=sample_document().totals.gross, paid_at=T0),
     )
-    result = await processor(engine, mk_client(mk_sim), pub).process(doc)
+    result = await processor(sqlite_engine, mk_client(mk_sim), pub).process(doc)
     assert isinstance(result, DocumentCreated)
     assert result.fiscal is not None
     assert len(result.fiscal.zoi) == 32
     assert result.fiscal.eor
 
 
-async def test_sales_order_number_already_in_metakocka_is_adopted(engine: AsyncEngine, mk_sim: MkSim) -> None:
+async def test_sales_order_number_already_in_metakocka_is_adopted(
+    sqlite_engine: AsyncEngine, mk_sim: MkSim
+) -> None:
     pub = RecordingPublisher()
     client = mk_client(mk_sim)
     await client.create_document(sample_document())  # created by someone else (e.g. MetaKocka's own import)
-    result = await processor(engine, client, pub).process(sample_document(idempotency_key="other-key"))
+    result = await processor(sqlite_engine, client, pub).process(sample_document(idempotency_key="other-key"))
     assert isinstance(result, DocumentCreated)
     assert result.already_existed
     assert len(mk_sim.docs()) == 1
 
 
-async def test_5xx_is_retried_then_succeeds(engine: AsyncEngine, mk_sim: MkSim) -> None:
+async def test_5xx_is_retried_then_succeeds(sqlite_engine: AsyncEngine, mk_sim: MkSim) -> None:
     mk_sim.state.set_faults(fail_5xx_next=2)
     pub = RecordingPublisher()
-    result = await processor(engine, mk_client(mk_sim), pub).process(sample_document())
+    result = await processor(sqlite_engine, mk_client(mk_sim), pub).process(sample_document())
     assert isinstance(result, DocumentCreated)
     assert len(mk_sim.docs()) == 1
 
 
 async def test_unreachable_ends_as_retryable_failure_and_stays_pending(
-    engine: AsyncEngine, mk_sim: MkSim
+    sqlite_engine: AsyncEngine, mk_sim: MkSim
 ) -> None:
     from storelink_erp_kit.testing.postgres import free_port
 
@@ -124,12 +126,12 @@ async def test_unreachable_ends_as_retryable_failure_and_stays_pending(
         timeout=0.5,
     )
     doc = sample_document()
-    result = await processor(engine, client, pub).process(doc)
+    result = await processor(sqlite_engine, client, pub).process(doc)
     assert isinstance(result, DocumentFailed)
     assert result.retryable
     assert result.attempts == 3
     assert "cannot be reached" in result.reason
-    entry = await Ledger(engine).get(doc.idempotency_key)
+    entry = await Ledger(sqlite_engine).get(doc.idempotency_key)
     assert entry is not None
     assert entry.state is State.PENDING
 
@@ -162,7 +164,7 @@ ERROR_CASES = [
     ("name", "client_kw", "sim", "reason", "code"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES]
 )
 async def test_error_shapes_become_clear_document_failed(
-    engine: AsyncEngine,
+    sqlite_engine: AsyncEngine,
     mk_sim: MkSim,
     name: str,
     client_kw: dict[str, str],
@@ -185,7 +187,7 @@ async def test_error_shapes_become_clear_document_failed(
             company.fiscal_register = False
             doc = sample_document(kind=DocumentKind.INVOICE_DOMESTIC, fiscalize=True)
     pub = RecordingPublisher()
-    result = await processor(engine, mk_client(mk_sim, **client_kw), pub).process(doc)
+    result = await processor(sqlite_engine, mk_client(mk_sim, **client_kw), pub).process(doc)
     assert isinstance(result, DocumentFailed), result
     assert reason in result.reason
     assert (result.code or "").startswith(code)

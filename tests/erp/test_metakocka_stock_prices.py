@@ -132,7 +132,7 @@ def connection():  # type: ignore[no-untyped-def]
 
 
 async def test_polling_publishes_everything_once_then_only_changes(
-    engine: AsyncEngine,
+    sqlite_engine: AsyncEngine,
     mk_sim: MkSim,
     publisher: EventPublisher,
     kafka_bootstrap: str,
@@ -147,7 +147,7 @@ async def test_polling_publishes_everything_once_then_only_changes(
         erp=ErpSystem.METAKOCKA,
         connections=lambda: [conn],
         client_for=lambda c: client,
-        observed=ObservedValues(engine),
+        observed=ObservedValues(sqlite_engine),
         publisher=publisher,
         interval_seconds=60,
     )
