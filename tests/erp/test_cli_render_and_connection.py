@@ -111,3 +111,22 @@ def test_cli_prints_the_verdict_and_exit_code(mk_sim: MkSim, tmp_path: Path) -> 
     out = run_cli("erp-test-connection", "metakocka", str(tmp_path / "c.json"), "--url", mk_sim.base_url)
     assert out.returncode == 1
     assert json.loads(out.stdout)["verdict"] == "wrong_secret"
+
+
+async def test_control_plane_checks_a_companys_encrypted_credentials(mk_sim: MkSim) -> None:
+    from storelink_erp_kit.adapters import check_company_erp
+    from storelink_kit.secrets import SecretBox
+    from storelink_kit.testing.samples import sample_company
+
+    box = SecretBox([SecretBox.generate_key()])
+    good = sample_company(
+        erp=ErpSystem.METAKOCKA,
+        erp_credentials_encrypted=box.encrypt_json({"company_id": MK_COMPANY, "secret_key": MK_SECRET}),
+    )
+    assert (await check_company_erp(good, box, url=mk_sim.base_url)).ok
+    other_key = SecretBox([SecretBox.generate_key()])
+    undecryptable = await check_company_erp(good, other_key, url=mk_sim.base_url)
+    assert undecryptable.verdict is Verdict.UNEXPECTED
+    assert "enter them again" in undecryptable.message
+    missing = await check_company_erp(sample_company(erp=ErpSystem.METAKOCKA), box)
+    assert missing.verdict is Verdict.WRONG_ACCOUNT

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
-from storelink_contracts import ErpSystem
+from storelink_contracts import CompanyProfile, ErpSystem
 from storelink_erp_kit.client import ConnectionVerdict, ErpClient, Verdict
 from storelink_erp_kit.errors import ErpError
+from storelink_kit.secrets import SecretBox, SecretError
 
 ENTRY_POINT_GROUP = "storelink.erp_adapters"
 
@@ -62,3 +63,21 @@ async def check_erp_connection(
         return await client.test_connection()
     finally:
         await client.aclose()
+
+
+async def check_company_erp(
+    company: CompanyProfile, box: SecretBox, *, url: str | None = None, timeout: float = 15.0
+) -> ConnectionVerdict:
+    """The control plane's entry: test a company's stored (encrypted) ERP credentials."""
+    if not company.erp_credentials_encrypted:
+        return ConnectionVerdict(
+            Verdict.WRONG_ACCOUNT, f"no {company.erp.value} credentials are set for company {company.name!r}"
+        )
+    try:
+        credentials = box.decrypt_json(company.erp_credentials_encrypted)
+    except SecretError:
+        return ConnectionVerdict(
+            Verdict.UNEXPECTED,
+            "the stored ERP credentials cannot be decrypted with this hub's key: enter them again",
+        )
+    return await check_erp_connection(company.erp, credentials, url=url, timeout=timeout)
