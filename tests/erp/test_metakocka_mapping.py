@@ -128,3 +128,21 @@ def test_tax_factor_text() -> None:
     assert tax_factor(D("22")) == "0.22"
     assert tax_factor(D("9.5")) == "0.095"
     assert tax_factor(D("0")) == "0"
+
+
+def test_a_coupon_is_a_negative_amount_of_a_service_product() -> None:
+    coupon = DocumentLine(
+        kind=LineKind.DISCOUNT,
+        name="Kupon JESEN",
+        quantity=D("1"),
+        unit_price_net=D("-4.10"),
+        unit_price_gross=D("-5.00"),
+        tax_rate=D("22"),
+        net=D("-4.10"),
+        tax=D("-0.90"),
+        gross=D("-5.00"),
+    )
+    body = build_put_document(sample_document(lines=[*sample_document().lines, coupon]))
+    line = body["product_list"][1]
+    assert line["amount"] == "-1" and line["price_with_tax"] == "5.00"
+    assert line["service"] == "true" and line["code"] == "popust"

@@ -151,11 +151,15 @@ def product_line(line: DocumentLine, index: int, gross: bool, options: Metakocka
             f"line {index} ({line.name!r}) has no product code: give the product a SKU equal to its "
             "MetaKocka code (Šifra)"
         )
-    out: dict[str, Any] = {"code": code, "name": line.name, "amount": dec(line.quantity)}
+    quantity, net, gross_price = line.quantity, line.unit_price_net, line.unit_price_gross
+    if service and (net < 0 or gross_price < 0):
+        # a coupon is a negative *amount* of a service product (MKdoc "how to put discount with value")
+        quantity, net, gross_price = -quantity, -net, -gross_price
+    out: dict[str, Any] = {"code": code, "name": line.name, "amount": dec(quantity)}
     if gross:
-        out["price_with_tax"] = dec(line.unit_price_gross)
+        out["price_with_tax"] = dec(gross_price)
     else:
-        out["price"] = dec(line.unit_price_net)
+        out["price"] = dec(net)
     if line.discount_percent:
         out["discount"] = dec(line.discount_percent)
     out["tax_factor"] = tax_factor(line.tax_rate)
