@@ -144,5 +144,7 @@ def test_a_coupon_is_a_negative_amount_of_a_service_product() -> None:
     )
     body = build_put_document(sample_document(lines=[*sample_document().lines, coupon]))
     line = body["product_list"][1]
-    assert line["amount"] == "-1" and line["price_with_tax"] == "5.00"
-    assert line["service"] == "true" and line["code"] == "popust"
+    assert line["amount"] == "-1"
+    assert line["price_with_tax"] == "5.00"
+    assert line["service"] == "true"
+    assert line["code"] == "popust"
