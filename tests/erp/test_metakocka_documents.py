@@ -5,6 +5,7 @@ Every error shape ends as a clear DocumentFailed or a retry; a lost answer never
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -196,3 +197,21 @@ async def test_error_shapes_become_clear_document_failed(
     assert "nope" not in result.reason
     assert mk_sim.docs() == []
     assert pub.events == [result]
+
+
+async def test_two_workers_on_the_same_documents_create_each_once(engine: AsyncEngine, mk_sim: MkSim) -> None:
+    """As during a consumer-group rebalance: two replicas get the same requests at the same time."""
+    mk_sim.state.set_faults(slow_store_seconds=0.05)
+    docs = [
+        sample_document(kind=DocumentKind.INVOICE_DOMESTIC, order_number=f"R-{i}", idempotency_key=f"r-{i}")
+        for i in range(30)
+    ]
+    pub = RecordingPublisher()
+    client = mk_client(mk_sim)
+    first = processor(engine, client, pub)
+    second = processor(engine, client, pub)
+    second.owner = "other-replica"
+    results = await asyncio.gather(*(p.process(d) for d in docs for p in (first, second)))
+    assert all(isinstance(r, DocumentCreated) for r in results)
+    assert sorted(d["buyer_order"] for d in mk_sim.docs()) == sorted(d.order_number for d in docs)
+    assert mk_sim.state.calls["put_document"] == 30

@@ -33,6 +33,8 @@ class ResultPublisher(Protocol):
     ) -> Envelope: ...
 
 
+LEASE_POLL_SECONDS = 0.25
+
 ClientFor = Callable[[DocumentRequested], Awaitable[ErpClient]]
 """Resolves the tenant's ERP client (credentials from its settings); raises ErpError if it cannot."""
 
@@ -85,7 +87,8 @@ class DocumentProcessor:
             try:
                 entry = await self.ledger.claim(doc, self.owner)
             except LeaseHeld as held:
-                await self.sleep(min(max(held.until - _now_ts(), 0.05), self.ledger.lease_seconds))
+                # another worker is on it: look again soon (it usually finishes long before its lease ends)
+                await self.sleep(min(max(held.until - _now_ts(), 0.05), LEASE_POLL_SECONDS))
                 continue
             if entry.state is State.CREATED:
                 ref = entry.ref
