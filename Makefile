@@ -24,9 +24,14 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(UV) ## install uv, the workspace (uv.lock) and the Kafka broker jars
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+install: $(UV) ## install uv, the workspace (uv.lock), the Kafka broker jars, PostgreSQL binaries
 	$(UV) sync --frozen --all-packages
 	bash deploy/local/kafka.sh fetch
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  echo "installing PostgreSQL server binaries (Debian package postgresql) for the ledger tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends postgresql; }
 
 test: install ## set everything up and run every test (a real Kafka broker is started)
 	$(RUN) pytest
