@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -20,15 +20,17 @@ pytestmark = pytest.mark.kafka
 async def test_topics_create_gives_the_contracts_partitions_and_compaction(kafka_bootstrap: str) -> None:
     prefix = f"deploy{uuid.uuid4().hex[:8]}."
     storelink = Path(sys.executable).parent / "storelink"
-    result = subprocess.run(
-        [str(storelink), "topics", "create", "--bootstrap", kafka_bootstrap],
+    process = await asyncio.create_subprocess_exec(
+        str(storelink),
+        "topics",
+        "create",
+        "--bootstrap",
+        kafka_bootstrap,
         env={**os.environ, "STORELINK_KAFKA_TOPIC_PREFIX": prefix},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert result.returncode == 0, result.stderr
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode()
     names = TopicNames(prefix=prefix)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
