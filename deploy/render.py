@@ -502,7 +502,7 @@ def outputs(services: list[Service]) -> dict[Path, str]:
         ROOT / "docker-compose.yml": _yaml(compose(services)),
         ROOT / "deploy" / "compose" / "postgres-init.sql": postgres_init(services),
         gen / "kustomization.yaml": _yaml(k8s_generated_kustomization(services)),
-        ROOT / "deploy" / "k8s" / "overlays" / "strimzi" / "topics.yaml": _yaml(strimzi_topics()),
+        ROOT / "deploy" / "k8s" / "overlays" / "strimzi" / "topics" / "topics.yaml": _yaml(strimzi_topics()),
     }
     for s in hub_services(services):
         out[gen / f"{s.name}.yaml"] = _yaml(k8s_service_docs(s))
