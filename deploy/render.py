@@ -1,7 +1,8 @@
 """Generate every way of running Storelink from the one service list, deploy/services.toml.
 
     .venv/bin/python deploy/render.py            write docker-compose.yml, deploy/compose/postgres-init.sql,
-                                                 deploy/k8s/base/generated/*, deploy/k8s/overlays/strimzi/topics.yaml
+                                                 deploy/k8s/base/generated/*,
+                                                 deploy/k8s/overlays/strimzi/topics/topics.yaml
     .venv/bin/python deploy/render.py --check    exit 1 when any of them is stale (the tests run this)
     .venv/bin/python deploy/render.py procfile --state DIR   print the `make up` Procfile
 
@@ -99,7 +100,12 @@ def load(path: Path = SERVICES_TOML) -> list[Service]:
         if unknown:
             raise ServiceListError(f"{where}: unknown field(s) {sorted(unknown)}")
         name = raw.get("name")
-        if not isinstance(name, str) or not name or not name.replace("-", "").isalnum() or name != name.lower():
+        if (
+            not isinstance(name, str)
+            or not name
+            or not name.replace("-", "").isalnum()
+            or name != name.lower()
+        ):
             raise ServiceListError(f"{where}: 'name' must be lower-case words joined by '-'")
         port = raw.get("port")
         if not isinstance(port, int) or not 1024 <= port <= 65535:
@@ -130,7 +136,9 @@ def load(path: Path = SERVICES_TOML) -> list[Service]:
         for s in out:
             value = getattr(s, attr)
             if value in seen:
-                raise ServiceListError(f"{path.name}: {attr} {value!r} used by both {seen[value]} and {s.name}")
+                raise ServiceListError(
+                    f"{path.name}: {attr} {value!r} used by both {seen[value]} and {s.name}"
+                )
             seen[value] = s.name
     return out
 
@@ -140,6 +148,11 @@ def hub_services(services: list[Service]) -> list[Service]:
 
 
 # ------------------------------------------------------------------ compose ----
+
+
+def _required(variable: str) -> str:
+    """Compose interpolation that refuses to start, naming the variable, while it is unset."""
+    return f"${{{variable}:?set {variable} (see deploy/compose/README.md)}}"
 
 
 def compose(services: list[Service]) -> dict[str, Any]:
@@ -160,7 +173,8 @@ def compose(services: list[Service]) -> dict[str, Any]:
                 "healthcheck": {
                     "test": [
                         "CMD-SHELL",
-                        "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 >/dev/null",
+                        "/opt/kafka/bin/kafka-broker-api-versions.sh"
+                        " --bootstrap-server localhost:9092 >/dev/null",
                     ],
                     "interval": "10s",
                     "timeout": "10s",
@@ -172,9 +186,7 @@ def compose(services: list[Service]) -> dict[str, Any]:
             "postgres": {
                 "image": POSTGRES_IMAGE,
                 "env_file": ["deploy/compose/postgres.env"],
-                "environment": {
-                    "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD (see deploy/compose/README.md)}"
-                },
+                "environment": {"POSTGRES_PASSWORD": _required("POSTGRES_PASSWORD")},
                 "volumes": [
                     "postgres-data:/var/lib/postgresql/data",
                     "./deploy/compose/postgres-init.sql:/docker-entrypoint-initdb.d/10-storelink.sql:ro",
@@ -204,10 +216,11 @@ def compose(services: list[Service]) -> dict[str, Any]:
         extra: dict[str, str] = dict(s.demo_env) if s.simulator else {}
         if s.database:
             extra[f"{s.env_prefix}DATABASE_URL"] = (
-                f"postgresql+asyncpg://storelink:${{POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}}@postgres:{POSTGRES_PORT}/{s.db_name}"
+                f"postgresql+asyncpg://storelink:{_required('POSTGRES_PASSWORD')}"
+                f"@postgres:{POSTGRES_PORT}/{s.db_name}"
             )
         if s.secret_key:
-            extra["STORELINK_SECRET_KEY"] = "${STORELINK_SECRET_KEY:?set STORELINK_SECRET_KEY (see deploy/compose/README.md)}"
+            extra["STORELINK_SECRET_KEY"] = _required("STORELINK_SECRET_KEY")
         depends: dict[str, Any] = {}
         if not s.simulator:
             depends = {
@@ -420,7 +433,10 @@ def k8s_service_docs(s: Service) -> list[dict[str, Any]]:
                 "metrics": [
                     {
                         "type": "Resource",
-                        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 70},
+                        },
                     }
                 ],
                 "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
@@ -517,7 +533,9 @@ def stale(services: list[Service]) -> list[str]:
         current = path.read_text() if path.exists() else ""
         if current != text:
             diff = "".join(
-                difflib.unified_diff(current.splitlines(True), text.splitlines(True), str(path), "generated", n=1)
+                difflib.unified_diff(
+                    current.splitlines(True), text.splitlines(True), str(path), "generated", n=1
+                )
             )
             problems.append(diff[:2000] or str(path))
     for leftover in sorted(gen.glob("*.yaml")):
@@ -527,7 +545,9 @@ def stale(services: list[Service]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("what", nargs="?", choices=["files", "procfile", "env"], default="files")
     parser.add_argument("--check", action="store_true", help="fail when generated files are stale")
     parser.add_argument("--state", type=Path, default=ROOT / ".state", help="state dir for procfile/env")
@@ -550,7 +570,10 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         if problems:
-            print("render.py: generated files are stale; run `.venv/bin/python deploy/render.py`", file=sys.stderr)
+            print(
+                "render.py: generated files are stale; run `.venv/bin/python deploy/render.py`",
+                file=sys.stderr,
+            )
             return 1
         print("generated files are up to date", file=sys.stderr)
         return 0
