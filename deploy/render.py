@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
+import shlex
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -43,8 +45,9 @@ POSTGRES_PORT = 5432
 
 _KNOWN_KEYS = {
     "name", "module", "env_prefix", "port", "public", "database", "secret_key", "calls_out",
-    "replicas", "cpu", "memory", "simulator", "demo_env",
+    "replicas", "cpu", "memory", "simulator", "demo_env", "env", "args", "health_path", "secrets",
 }  # fmt: skip
+_URL = re.compile(r"\{url:([a-z0-9-]+)\}")
 
 
 class ServiceListError(ValueError):
@@ -66,6 +69,10 @@ class Service:
     cpu: tuple[str, str] = ("100m", "500m")
     memory: tuple[str, str] = ("128Mi", "256Mi")
     demo_env: dict[str, str] = field(default_factory=dict)
+    env_extra: dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    health_path: str = "/healthz"
+    secrets: tuple[str, ...] = ()
 
     @property
     def db_name(self) -> str:
@@ -75,17 +82,37 @@ class Service:
     def secret_db_key(self) -> str:
         return f"{self.name}-database-url"
 
-    def env(self, **extra: str) -> dict[str, str]:
+    def env(self, host: str = "0.0.0.0", **extra: str) -> dict[str, str]:  # noqa: S104 - in a container
         """The service's own settings (the shared ones come from an env file / ConfigMap)."""
-        env = {
-            "STORELINK_SERVICE": self.name,
-            f"{self.env_prefix}SERVICE_NAME": self.name,
-            f"{self.env_prefix}HTTP_HOST": "0.0.0.0",  # noqa: S104 - inside a container / pod
-            f"{self.env_prefix}HTTP_PORT": str(self.port),
-            f"{self.env_prefix}GRACEFUL_TIMEOUT_SECONDS": str(GRACEFUL_TIMEOUT_SECONDS),
-        }
+        env = {"STORELINK_SERVICE": self.name}
+        if self.simulator:  # simulators take their address as arguments; tell the health check
+            env["STORELINK_HEALTHCHECK_URL"] = f"http://127.0.0.1:{self.port}{self.health_path}"
+        else:
+            env[f"{self.env_prefix}HTTP_HOST"] = host
+            env[f"{self.env_prefix}HTTP_PORT"] = str(self.port)
+            env[f"{self.env_prefix}GRACEFUL_TIMEOUT_SECONDS"] = str(GRACEFUL_TIMEOUT_SECONDS)
+        env.update(self.env_extra)
         env.update(extra)
         return env
+
+    def secret_env(self) -> dict[str, str]:
+        """Secret setting -> the key it has in compose interpolation / the k8s Secret."""
+        out = {
+            f"{self.env_prefix}{suffix}": f"{self.name}-{suffix.lower().replace('_', '-')}"
+            for suffix in self.secrets
+        }
+        if self.database:
+            out[f"{self.env_prefix}DATABASE_URL"] = self.secret_db_key
+        if self.secret_key:
+            out["STORELINK_SECRET_KEY"] = "secret-key"  # noqa: S105 - the Secret's key name
+        return out
+
+    def command(self, host: str) -> list[str]:
+        args = [a.replace("{host}", host).replace("{port}", str(self.port)) for a in self.args]
+        return ["python", "-m", "storelink_kit.launch", self.name, *args]
+
+    def health_url(self, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{self.health_path}"
 
 
 def load(path: Path = SERVICES_TOML) -> list[Service]:
@@ -129,6 +156,10 @@ def load(path: Path = SERVICES_TOML) -> list[Service]:
                 cpu=tuple(raw.get("cpu", ("100m", "500m"))),  # type: ignore[arg-type]
                 memory=tuple(raw.get("memory", ("128Mi", "256Mi"))),  # type: ignore[arg-type]
                 demo_env={str(k): str(v) for k, v in raw.get("demo_env", {}).items()},
+                env_extra={str(k): str(v) for k, v in raw.get("env", {}).items()},
+                args=tuple(str(a) for a in raw.get("args", ())),
+                health_path=str(raw.get("health_path", "/healthz")),
+                secrets=tuple(str(x) for x in raw.get("secrets", ())),
             )
         )
     for attr in ("name", "port", "module"):
@@ -141,6 +172,18 @@ def load(path: Path = SERVICES_TOML) -> list[Service]:
                 )
             seen[value] = s.name
     return out
+
+
+def resolve_urls(value: str, services: list[Service], *, local: bool) -> str:
+    """`{url:sim-wix}` -> http://127.0.0.1:8101 (make up) or http://sim-wix:8101 (compose)."""
+    ports = {s.name: s.port for s in services}
+
+    def url(m: re.Match[str]) -> str:
+        if m.group(1) not in ports:
+            raise ServiceListError(f"{{url:{m.group(1)}}}: no service of that name in services.toml")
+        return f"http://{'127.0.0.1' if local else m.group(1)}:{ports[m.group(1)]}"
+
+    return _URL.sub(url, value)
 
 
 def hub_services(services: list[Service]) -> list[Service]:
@@ -213,14 +256,12 @@ def compose(services: list[Service]) -> dict[str, Any]:
         "volumes": {"kafka-data": {}, "postgres-data": {}},
     }
     for s in services:
-        extra: dict[str, str] = dict(s.demo_env) if s.simulator else {}
+        extra = {var: _required(var) for var in s.secret_env()}
         if s.database:
             extra[f"{s.env_prefix}DATABASE_URL"] = (
                 f"postgresql+asyncpg://storelink:{_required('POSTGRES_PASSWORD')}"
                 f"@postgres:{POSTGRES_PORT}/{s.db_name}"
             )
-        if s.secret_key:
-            extra["STORELINK_SECRET_KEY"] = _required("STORELINK_SECRET_KEY")
         depends: dict[str, Any] = {}
         if not s.simulator:
             depends = {
@@ -250,7 +291,24 @@ def compose(services: list[Service]) -> dict[str, Any]:
             entry["ports"] = [f"{s.port}:{s.port}"]
         if s.simulator:
             entry["profiles"] = ["demo"]
+            entry["command"] = s.command("0.0.0.0")  # noqa: S104 - inside the container
         out["services"][s.name] = entry
+    return out
+
+
+def compose_demo(services: list[Service]) -> dict[str, Any]:
+    """docker-compose.demo.yml: points the hub at the simulators (with `--profile demo`)."""
+    out: dict[str, Any] = {"services": {}}
+    simulators = {s.name for s in services if s.simulator}
+    for s in services:
+        if s.demo_env and not s.simulator:
+            out["services"][s.name] = {
+                "environment": {k: resolve_urls(v, services, local=False) for k, v in s.demo_env.items()},
+                "depends_on": {
+                    sim: {"condition": "service_healthy"}
+                    for sim in sorted({m for v in s.demo_env.values() for m in _URL.findall(v)} & simulators)
+                },
+            }
     return out
 
 
@@ -296,10 +354,7 @@ def _secret_env(name: str, key: str) -> dict[str, Any]:
 
 def _deployment(s: Service) -> dict[str, Any]:
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in s.env().items()]
-    if s.database:
-        env.append(_secret_env(f"{s.env_prefix}DATABASE_URL", s.secret_db_key))
-    if s.secret_key:
-        env.append(_secret_env("STORELINK_SECRET_KEY", "secret-key"))
+    env += [_secret_env(var, key) for var, key in s.secret_env().items()]
     container = {
         "name": s.name,
         "image": IMAGE,
@@ -487,21 +542,38 @@ def procfile(services: list[Service], python: str = ".venv/bin/python") -> str:
     """One line per process for honcho; settings come from the environment up.sh exports."""
     lines = []
     for s in services:
-        lines.append(f"{s.name}: exec {python} -m storelink_kit.launch {s.name}")
+        command = s.command("127.0.0.1")
+        command[0] = python
+        lines.append(f"{s.name}: exec {' '.join(shlex.quote(c) for c in command)}")
     return "\n".join(lines) + "\n"
 
 
 def local_env(services: list[Service], state: Path) -> dict[str, str]:
-    """Environment for `make up`: every service on 127.0.0.1 with SQLite under the state dir."""
+    """Environment for `make up`: every service on 127.0.0.1 with SQLite under the state dir.
+
+    Secrets (`STORELINK_SECRET_KEY`, the `secrets` of a service) are not here: up.sh makes them.
+    """
     env: dict[str, str] = {}
     for s in services:
-        env[f"{s.env_prefix}SERVICE_NAME"] = s.name
-        env[f"{s.env_prefix}HTTP_HOST"] = "127.0.0.1"
-        env[f"{s.env_prefix}HTTP_PORT"] = str(s.port)
+        if not s.simulator:
+            env[f"{s.env_prefix}HTTP_HOST"] = "127.0.0.1"
+            env[f"{s.env_prefix}HTTP_PORT"] = str(s.port)
+            env[f"{s.env_prefix}GRACEFUL_TIMEOUT_SECONDS"] = str(GRACEFUL_TIMEOUT_SECONDS)
         if s.database:
             env[f"{s.env_prefix}DATABASE_URL"] = f"sqlite+aiosqlite:///{state / 'db' / s.db_name}.sqlite3"
-        env.update(s.demo_env)
+        env.update(s.env_extra)
+        env.update({k: resolve_urls(v, services, local=True) for k, v in s.demo_env.items()})
     return env
+
+
+def local_secrets(services: list[Service]) -> list[str]:
+    """Secret variables `make up` must generate (random values kept under the state dir)."""
+    names = {var for s in services for var in s.secret_env() if not var.endswith("DATABASE_URL")}
+    return sorted(names)
+
+
+def health_urls(services: list[Service]) -> list[str]:
+    return [s.health_url() for s in services]
 
 
 # ---------------------------------------------------------------- outputs ------
@@ -516,6 +588,7 @@ def outputs(services: list[Service]) -> dict[Path, str]:
     gen = ROOT / "deploy" / "k8s" / "base" / "generated"
     out = {
         ROOT / "docker-compose.yml": _yaml(compose(services)),
+        ROOT / "docker-compose.demo.yml": _yaml(compose_demo(services)),
         ROOT / "deploy" / "compose" / "postgres-init.sql": postgres_init(services),
         gen / "kustomization.yaml": _yaml(k8s_generated_kustomization(services)),
         ROOT / "deploy" / "k8s" / "overlays" / "strimzi" / "topics" / "topics.yaml": _yaml(strimzi_topics()),
@@ -548,7 +621,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", nargs="?", choices=["files", "procfile", "env"], default="files")
+    parser.add_argument(
+        "what", nargs="?", choices=["files", "procfile", "env", "secrets", "health"], default="files"
+    )
     parser.add_argument("--check", action="store_true", help="fail when generated files are stale")
     parser.add_argument("--state", type=Path, default=ROOT / ".state", help="state dir for procfile/env")
     parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"))
@@ -561,9 +636,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "procfile":
         sys.stdout.write(procfile(services, args.python))
         return 0
-    if args.what == "env":
+    if args.what == "env":  # KEY=VALUE lines: honcho's -e env file format
         for key, value in local_env(services, args.state.resolve()).items():
-            print(f"export {key}={value}")
+            print(f"{key}={value}")
+        return 0
+    if args.what == "secrets":
+        print("\n".join(local_secrets(services)))
+        return 0
+    if args.what == "health":
+        print("\n".join(f"{s.name} {s.health_url()}" for s in services))
         return 0
     if args.check:
         problems = stale(services)

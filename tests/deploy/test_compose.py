@@ -14,20 +14,22 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = {"POSTGRES_PASSWORD": "pw123", "STORELINK_SECRET_KEY": "k" * 44}
+SECRETS = {
+    "POSTGRES_PASSWORD": "pw123",
+    "STORELINK_SECRET_KEY": "k" * 44,
+    "STORELINK_CONTROL_OPERATOR_TOKEN": "operator-token-for-the-test",
+}
 
 
-def _compose(tool: Callable[[str], str], *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _compose(
+    tool: Callable[[str], str], *args: str, env: dict[str, str], demo: bool = False
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("COMPOSE_")}
+    files = ["-f", str(ROOT / "docker-compose.yml")]
+    if demo:
+        files += ["-f", str(ROOT / "docker-compose.demo.yml")]
     return subprocess.run(
-        [
-            tool("docker-compose"),
-            "--project-directory",
-            str(ROOT),
-            "-f",
-            str(ROOT / "docker-compose.yml"),
-            *args,
-        ],
+        [tool("docker-compose"), "--project-directory", str(ROOT), *files, *args],
         env={**clean, **env, "DOCKER_HOST": "unix:///nonexistent/docker.sock"},
         capture_output=True,
         text=True,
@@ -84,8 +86,16 @@ def test_every_listed_service_is_in_the_stack(config: dict[str, Any], render: Mo
         entry = stack[s.name]
         env = entry["environment"]
         assert env["STORELINK_SERVICE"] == s.name
-        assert env[f"{s.env_prefix}HTTP_PORT"] == str(s.port)
-        assert env[f"{s.env_prefix}HTTP_HOST"] == "0.0.0.0"
+        if s.simulator:
+            assert entry["command"][:4] == ["python", "-m", "storelink_kit.launch", s.name]
+            assert str(s.port) in entry["command"]
+            assert env["STORELINK_HEALTHCHECK_URL"] == f"http://127.0.0.1:{s.port}{s.health_path}"
+        else:
+            assert env[f"{s.env_prefix}HTTP_PORT"] == str(s.port)
+            assert env[f"{s.env_prefix}HTTP_HOST"] == "0.0.0.0"
+        for var in s.secret_env():
+            if not var.endswith("DATABASE_URL"):
+                assert env[var] == SECRETS[var]
         assert entry["healthcheck"]["test"] == ["CMD", "python", "-m", "storelink_kit.healthcheck"]
         assert entry["restart"] == "unless-stopped"
         assert entry["read_only"] is True
@@ -100,10 +110,10 @@ def test_every_listed_service_is_in_the_stack(config: dict[str, Any], render: Mo
             assert entry["depends_on"]["postgres"]["condition"] == "service_healthy"
             url = env[f"{s.env_prefix}DATABASE_URL"]
             assert url == f"postgresql+asyncpg://storelink:pw123@postgres:5432/{s.db_name}"
-        if s.secret_key:
-            assert env["STORELINK_SECRET_KEY"] == SECRETS["STORELINK_SECRET_KEY"]
-        else:
+        if not s.secret_key:
             assert "STORELINK_SECRET_KEY" not in env
+        for value in env.values():
+            assert "sim-" not in str(value), "the plain stack never points at a simulator"
 
 
 def test_simulators_only_run_with_the_demo_profile(tool: Callable[[str], str], render: ModuleType) -> None:
@@ -113,6 +123,25 @@ def test_simulators_only_run_with_the_demo_profile(tool: Callable[[str], str], r
     assert sims
     assert not sims & set(plain.stdout.split())
     assert sims <= set(demo.stdout.split())
+
+
+def test_demo_override_points_the_hub_at_the_simulators(
+    tool: Callable[[str], str], render: ModuleType
+) -> None:
+    result = _compose(tool, "--profile", "demo", "config", "--format", "json", env=SECRETS, demo=True)
+    assert result.returncode == 0, result.stderr
+    stack = json.loads(result.stdout)["services"]
+    services = render.load()
+    pointed = 0
+    for s in services:
+        for var, template in s.demo_env.items():
+            value = stack[s.name]["environment"][var]
+            assert "{url:" not in value
+            for sim in (x for x in services if x.simulator and f"{{url:{x.name}}}" in template):
+                assert f"http://{sim.name}:{sim.port}" in value
+                assert stack[s.name]["depends_on"][sim.name]["condition"] == "service_healthy"
+                pointed += 1
+    assert pointed >= 3
 
 
 def test_kafka_is_kraft_and_every_database_is_created(config: dict[str, Any], render: ModuleType) -> None:

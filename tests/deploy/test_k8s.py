@@ -130,11 +130,12 @@ def test_every_service_is_deployed_hardened_and_probed(
         assert timeout == graceful
         pre_stop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
         assert pod["terminationGracePeriodSeconds"] > timeout + pre_stop
+        for var, key in s.secret_env().items():
+            assert env[var]["valueFrom"]["secretKeyRef"] == {"name": "storelink-secrets", "key": key}
         if s.database:
-            ref = env[f"{s.env_prefix}DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-            assert ref == {"name": "storelink-secrets", "key": s.secret_db_key}
-        if s.secret_key:
-            assert env["STORELINK_SECRET_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "storelink-secrets"
+            assert s.secret_env()[f"{s.env_prefix}DATABASE_URL"] == s.secret_db_key
+        assert ("STORELINK_SECRET_KEY" in env) == s.secret_key
+        assert not any("{url:" in str(e.get("value", "")) for e in env.values())
         hpa = _of(docs, "HorizontalPodAutoscaler")[s.name]["spec"]
         assert 1 <= hpa["minReplicas"] <= hpa["maxReplicas"]
         policy = _of(docs, "NetworkPolicy")[s.name]["spec"]
