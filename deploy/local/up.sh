@@ -34,12 +34,12 @@ echo $$ >"$LOCAL/up.pid"
 
 # 1. Every process of the list must be installed: say which is missing instead of half a stack.
 missing="$("${RENDER[@]}" health | while read -r name module _url; do
-  "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" \
-    || printf '%s (%s) ' "$name" "$module"
+  "$PY" -c "import importlib.util as u, sys; sys.exit(u.find_spec('$module') is None or u.find_spec('$module.__main__') is None)" \
+    2>/dev/null || printf '%s (%s) ' "$name" "$module"
 done)"
 if [[ -n "$missing" ]]; then
   rm -f "$LOCAL/up.pid"
-  die "not installed: ${missing}-- every entry of deploy/services.toml must be a workspace package (run 'make install')"
+  die "not installed or without __main__.py: ${missing}-- every entry of deploy/services.toml must be an installed workspace package runnable as 'python -m <module>' (run 'make install')"
 fi
 
 # 2. Kafka and the topics.

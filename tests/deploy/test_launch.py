@@ -105,3 +105,12 @@ def test_launch_says_what_is_wrong() -> None:
     unknown = _run(["-m", "storelink_kit.launch", "no-such-service"], {})
     assert unknown.returncode == 2
     assert "not installed" in unknown.stderr
+
+
+def test_launch_refuses_a_package_without_main(tmp_path: Path) -> None:
+    pkg = tmp_path / "storelink_no_main"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    result = _run(["-m", "storelink_kit.launch", "no-main"], {"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 2
+    assert "no __main__.py" in result.stderr

@@ -154,6 +154,6 @@ def test_up_names_what_is_not_installed(stub_stack: dict[str, str]) -> None:
     env = {**stub_stack, "PYTHONPATH": ""}
     up = _run("up.sh", env)
     assert up.returncode != 0
-    assert "not installed" in up.stderr
+    assert "not installed or without __main__.py" in up.stderr
     assert "stub-api (storelink_stub_api)" in up.stderr
     assert not (Path(stub_stack["STORELINK_STATE"]) / "kafka" / "kafka.pid").exists(), "nothing was started"

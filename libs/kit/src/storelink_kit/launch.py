@@ -59,6 +59,12 @@ def main() -> None:
     if importlib.util.find_spec(module) is None:
         print(f"storelink launch: service {service!r} is not installed (no {module})", file=sys.stderr)
         raise SystemExit(2)
+    if importlib.util.find_spec(module + ".__main__") is None:
+        print(
+            f"storelink launch: {module} has no __main__.py, so it cannot be run as a service",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
