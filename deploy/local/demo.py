@@ -37,7 +37,8 @@ SHOPAMINE_DOMAIN = "www.demo-shop.si"  # sim-shopamine's demo shop
 SHOPAMINE_TOKEN = "demo-token"  # noqa: S105 - the simulator's demo token
 SHOPAMINE_SKUS = [f"SKU-{n}" for n in range(1, 21)]
 MK_COMPANY, MK_SECRET = "16", "dev-secret"  # sim-metakocka's default company
-MK_WAREHOUSE = "1"
+MK_WAREHOUSE = "glavni"  # the warehouse's mark (what a person types in the connection settings)
+MK_WAREHOUSE_ID = "100"  # its mk_id in sim-metakocka's default warehouse_list
 MK_PRICE_LIST = "MPC"
 # Routes (control API is /v1 with a bearer token; simulators arrange themselves under /_sim).
 CONTROL_TENANTS = "/v1/tenants"
@@ -162,6 +163,7 @@ class Demo:
             "warehouse": MK_WAREHOUSE,
             "stock_sync": True,
             "price_sync": True,
+            "price_lists": [{"name": MK_PRICE_LIST, "kind": "b2c"}],
         }
         shops = {
             "wix": {"platform": "wix", "credentials": {"api_key": WIX_API_KEY, "site_id": WIX_SITE}},
@@ -204,7 +206,7 @@ class Demo:
     def push_erp(self) -> None:
         stock = [
             {
-                "warehouse_id": MK_WAREHOUSE,
+                "warehouse_id": MK_WAREHOUSE_ID,
                 "mk_id": str(1000 + i),
                 "code": sku,
                 "title": f"Demo {sku}",
