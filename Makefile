@@ -15,7 +15,7 @@ STATE       ?= $(CURDIR)/.state
 export STORELINK_STATE := $(STATE)
 PACKAGES     = $(foreach d,$(wildcard libs/*/src/storelink_* services/*/src/storelink_*),-p $(notdir $(d)))
 
-.PHONY: help install test test-fast up down lint format schemas bench kafka-up kafka-down clean
+.PHONY: help install test up down lint format schemas deploy-render bench kafka-up kafka-down clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ format: install ## apply ruff's fixes and formatting
 
 schemas: install ## write JSON Schemas and the AsyncAPI document into docs/
 	$(RUN) storelink schemas --docs-dir docs
+
+deploy-render: install ## regenerate docker-compose*.yml and deploy/k8s from deploy/services.toml
+	$(RUN) python deploy/render.py
 
 bench: install ## run the benchmarks in bench/ (prints figures; not pass/fail)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
