@@ -8,6 +8,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from storelink_contracts import DocumentRequested, Event, OrderNeedsAttention, TopicNames
+from storelink_kit.observability import EVENTS_PUBLISHED
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.expect import ExpectedEvent, expect_events, read_topic
@@ -62,8 +63,14 @@ async def test_orders_in_documents_out(
         "conn-wix-1:ord-1:invoice",
         "conn-wix-1:ord-2:sales_order",
     ]
-    async with expect_events(kafka_bootstrap, topic_names.documents, [doc_where(d) for d in expected]):
+    async with expect_events(
+        kafka_bootstrap, topic_names.documents, [doc_where(d) for d in expected]
+    ) as recording:
         await publish(kafka_settings, topic_names, paid, unpaid)
+    # the direct publisher keeps the kit's instrumentation: trace context and the published counter
+    assert all("traceparent" in r.headers for r in recording.records)
+    published = EVENTS_PUBLISHED.labels(topic_names.documents, DOC)._value.get()
+    assert published == 3
 
 
 async def test_settings_arriving_after_the_order_map_it(

@@ -17,6 +17,7 @@ from pydantic_settings import SettingsConfigDict
 
 from storelink_kit.broker import consumer_options, make_broker
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
+from storelink_kit.observability import instrument
 from storelink_kit.service import make_app, serve
 from storelink_kit.settings import ServiceSettings
 from storelink_mapper.publisher import PipelinedPublisher
@@ -50,11 +51,14 @@ class Mapper:
     broker: KafkaBroker
     service: MapperService
     registry: ConnectionRegistry
+    routes: list[tuple[str, Any]]
+    """Extra HTTP routes (`/metrics`)."""
 
 
 def build(settings: MapperSettings) -> Mapper:
     """Broker with the registry feed and the orders subscriber; nothing connects until it starts."""
     broker = make_broker(settings)
+    routes = instrument(broker, settings.service_name)
     # One batch of orders yields ~900 records; at aiokafka's default 16 kB per partition batch, the
     # idempotent producer (one request in flight per partition) needs ~150 sequential round trips.
     # make_broker takes no producer options, so set it on the producer's connection arguments.
@@ -100,7 +104,7 @@ def build(settings: MapperSettings) -> Mapper:
     )
     subscriber(map_orders)
 
-    return Mapper(broker, service, registry)
+    return Mapper(broker, service, registry, routes)
 
 
 async def _raw_body(message: Any) -> None:
@@ -114,7 +118,8 @@ def _records(message: KafkaMessage) -> list[Any]:
 
 
 def make_asgi(settings: MapperSettings) -> AsgiFastStream:
-    return make_app(build(settings).broker)
+    mapper = build(settings)
+    return make_app(mapper.broker, extra_routes=mapper.routes)
 
 
 def main() -> None:

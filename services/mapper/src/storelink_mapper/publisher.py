@@ -6,7 +6,9 @@ the dev machine); the mapper publishes 1-3 records per order, so this was a larg
 Semantics are unchanged: every record is handed to the idempotent acks=all producer first, then all
 acknowledgements are awaited together, and only then does the handler return (commit-after-success).
 Falls back to the kit's path when the broker's producer is not reachable (e.g. the in-memory test
-broker). A candidate for the kit itself.
+broker). It keeps what the kit's instrumentation does on publish: the current trace context goes
+into every record's headers (so the ERP adapter continues the batch's trace) and acknowledged events
+are counted in `storelink_events_published_total`. A candidate for the kit itself.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
+from opentelemetry import propagate
+
 from storelink_contracts import Envelope, Event, encode_event
+from storelink_kit.observability import EVENTS_PUBLISHED
 from storelink_kit.publishing import EventPublisher
 
 
@@ -36,12 +41,18 @@ class PipelinedPublisher(EventPublisher):
         pending: list[asyncio.Future[Any]] = []
         envelopes: list[Envelope] = []
         names: dict[str, str] = {}
+        counts: dict[tuple[str, str], int] = {}
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # the handler's (batch) span, the same for every record
+        trace = [(k, v.encode()) for k, v in carrier.items()]
         for event, caused_by in events:
             env = self.envelope(event, caused_by=caused_by, origin=origin)
             topic = names.get(event.topic)
             if topic is None:
                 topic = names[event.topic] = self.topics.name(event.topic)
             headers = [(k, v.encode()) for k, v in env.to_headers().items()]
+            headers.extend(trace)
+            counts[(topic, event.event_type)] = counts.get((topic, event.event_type), 0) + 1
             pending.append(
                 await producer.send(
                     topic, encode_event(event), key=event.message_key().encode(), headers=headers
@@ -50,4 +61,6 @@ class PipelinedPublisher(EventPublisher):
             envelopes.append(env)
         if pending:
             await asyncio.gather(*pending)
+        for (topic, event_type), n in counts.items():
+            EVENTS_PUBLISHED.labels(topic, event_type).inc(n)
         return envelopes
