@@ -122,3 +122,66 @@ def test_stock_and_price_schemas_validate_a_producer_payload():
     bad = {**payload, "quantity": 5.5}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+# ------------------------------------------------- money on the wire (validated inside pydantic-core)
+
+
+def _order_json_with(field: str, raw: str) -> str:
+    """The sample order's JSON with lines[0].<field> replaced by the raw JSON text `raw`."""
+    data = json.loads(sample_order().model_dump_json())
+    data["lines"][0][field] = "__RAW__"
+    return json.dumps(data).replace('"__RAW__"', raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('"12.20"', Decimal("12.20")),
+        ('" 12.20 "', Decimal("12.20")),
+        ("12", Decimal("12")),
+        ('"-0.00"', Decimal("-0.00")),
+        ('"123456789012.345678"', Decimal("123456789012.345678")),
+        ('"1E+2"', Decimal("1E+2")),
+    ],
+)
+def test_json_money_accepts_what_python_accepts(raw, expected):
+    order_type = type(sample_order())
+    from_json = order_type.model_validate_json(_order_json_with("unit_price", raw))
+    from_python = order_type.model_validate(json.loads(_order_json_with("unit_price", raw)))
+    assert from_json.lines[0].unit_price == expected == from_python.lines[0].unit_price
+    assert str(from_json.lines[0].unit_price) == str(from_python.lines[0].unit_price)
+
+
+@pytest.mark.parametrize("raw", ["12.2", "1e2", "true", '"12,20"', '"NaN"', '"Infinity"', '"-inf"', '""', "null"])
+def test_json_money_refuses_floats_and_non_numbers(raw):
+    with pytest.raises(ValidationError, match="finite decimal number as a string") as info:
+        type(sample_order()).model_validate_json(_order_json_with("unit_price", raw))
+    assert "floating-point" in str(info.value)
+    assert info.value.errors()[0]["loc"] == ("lines", 0, "unit_price")
+
+
+def test_json_money_constraints_keep_their_own_messages():
+    with pytest.raises(ValidationError, match="less than or equal to 100"):
+        type(sample_order()).model_validate_json(_order_json_with("tax_rate", '"500"'))
+    with pytest.raises(ValidationError, match="greater than 0"):
+        type(sample_order()).model_validate_json(_order_json_with("quantity", '"0"'))
+
+
+@pytest.mark.parametrize(
+    ("value", "wire"),
+    [
+        (Decimal("1E+2"), "100"),
+        (Decimal("0.0000001"), "0.0000001"),
+        (Decimal("0E-8"), "0.00000000"),
+        (Decimal("12.30"), "12.30"),
+        (Decimal("5.10"), "5.10"),
+    ],
+)
+def test_money_is_written_in_fixed_point_never_exponent(value, wire):
+    order = sample_order()
+    line = order.lines[0].model_copy(update={"unit_price": value})
+    text = order.model_copy(update={"lines": [line]}).model_dump_json()
+    assert json.loads(text)["lines"][0]["unit_price"] == wire
+    assert type(order).model_validate_json(text).lines[0].unit_price == value
+    assert order.model_copy(update={"lines": [line]}).model_dump()["lines"][0]["unit_price"] is value
