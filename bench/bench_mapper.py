@@ -42,7 +42,7 @@ from storelink_kit.admin import ensure_topics
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.kafka_broker import kafka_bootstrap_servers
 from storelink_kit.testing.samples import sample_connection, sample_order
-from storelink_mapper.app import MapperSettings, build
+from storelink_mapper.app import MapperSettings, build, tune_gc
 from storelink_mapper.mapping import map_order
 
 D = Decimal
@@ -288,6 +288,9 @@ async def wait_done(get: Any, n: int, timeout: float = 600) -> None:
 
 
 async def run(bootstrap: str, n: int, n_paced: int) -> None:
+    # The collector settings of the deployed mapper (make_asgi), for the whole process: both contenders
+    # run under them.
+    tune_gc(MapperSettings().gc_young_threshold)
     run_id = uuid.uuid4().hex[:6]
     mapper_topics = TopicNames(prefix=f"bench{run_id}m.")
     pass_topics = TopicNames(prefix=f"bench{run_id}p.")

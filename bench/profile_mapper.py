@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_mapper import make_records  # noqa: E402
+from bench_mapper import make_records
 
-from storelink_contracts import Envelope, TopicNames, decode_event, encode_event  # noqa: E402
-from storelink_kit.testing.samples import sample_connection  # noqa: E402
-from storelink_mapper.mapping import map_order  # noqa: E402
+from storelink_contracts import TopicNames, decode_event, encode_event
+from storelink_kit.testing.samples import sample_connection
+from storelink_mapper.mapping import map_order
 
 
 def main() -> None:
@@ -67,8 +67,12 @@ def main() -> None:
     docs = sum(len(d) for _, d in mapped)
     print(f"{args.orders} orders, {docs / args.orders:.2f} documents per order")
     total = 0.0
-    for name, fn in [("decode (headers + order JSON)", decode), ("map_order", mapping),
-                     ("envelopes + headers", envelopes), ("serialise documents", serialise)]:
+    for name, fn in [
+        ("decode (headers + order JSON)", decode),
+        ("map_order", mapping),
+        ("envelopes + headers", envelopes),
+        ("serialise documents", serialise),
+    ]:
         best = min(_timed(fn) for _ in range(3))
         total += best
         print(f"  {name:32s} {best / args.orders * 1e6:7.1f} µs/order")

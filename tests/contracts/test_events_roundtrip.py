@@ -153,7 +153,9 @@ def test_json_money_accepts_what_python_accepts(raw, expected):
     assert str(from_json.lines[0].unit_price) == str(from_python.lines[0].unit_price)
 
 
-@pytest.mark.parametrize("raw", ["12.2", "1e2", "true", '"12,20"', '"NaN"', '"Infinity"', '"-inf"', '""', "null"])
+@pytest.mark.parametrize(
+    "raw", ["12.2", "1e2", "true", '"12,20"', '"NaN"', '"Infinity"', '"-inf"', '""', "null"]
+)
 def test_json_money_refuses_floats_and_non_numbers(raw):
     with pytest.raises(ValidationError, match="finite decimal number as a string") as info:
         type(sample_order()).model_validate_json(_order_json_with("unit_price", raw))

@@ -97,3 +97,18 @@ async def test_a_later_snapshot_that_maps_fine_resolves_the_attention_item() -> 
     assert [a.resolved for a in attention] == [False, True]
     assert "no SKU" in attention[0].reasons[0]
     assert svc.counters.stale == 1
+
+
+def test_tune_gc_raises_the_young_threshold_and_freezes_start_up_objects():
+    import gc
+
+    from storelink_mapper.app import tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc(50_000)
+        assert gc.get_threshold() == (50_000, before[1], before[2])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

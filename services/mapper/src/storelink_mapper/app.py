@@ -6,6 +6,7 @@ Run with `storelink-mapper` (env: STORELINK_KAFKA_*, STORELINK_MAPPER_*).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,11 @@ class MapperSettings(ServiceSettings):
     waiting_per_connection: int = Field(
         default=10_000, ge=1, description="Unmappable orders kept per connection"
     )
+    gc_young_threshold: int = Field(
+        default=50_000,
+        ge=700,
+        description="Allocations between young garbage collections (CPython's default is 700)",
+    )
 
 
 @dataclass(slots=True)
@@ -53,6 +59,22 @@ class Mapper:
     registry: ConnectionRegistry
     routes: list[tuple[str, Any]]
     """Extra HTTP routes (`/metrics`)."""
+
+
+def tune_gc(young_threshold: int) -> None:
+    """Fewer, larger young collections, and start-up objects out of the collector's way.
+
+    A batch of 500 orders allocates a few hundred thousand short-lived objects (models, Decimals,
+    envelopes) that all live until the batch is published; at CPython's default threshold (700) they
+    are scanned again and again on the way to the oldest generation, whose full collections then
+    rescan the whole heap: ~20 % of the mapper's CPU in the benchmark. Nothing in the mapper relies
+    on cycles being collected promptly (there are hardly any), so raising the threshold only trades a
+    little memory for that time. `gc.freeze()` moves what exists at start-up (modules, model
+    schemas) to the permanent generation, so full collections do not rescan it.
+    """
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(young_threshold, older, oldest)
+    gc.freeze()
 
 
 def build(settings: MapperSettings) -> Mapper:
@@ -118,7 +140,9 @@ def _records(message: KafkaMessage) -> list[Any]:
 
 
 def make_asgi(settings: MapperSettings) -> AsgiFastStream:
+    """The deployed service: the process is the mapper's alone, so it may tune the collector."""
     mapper = build(settings)
+    tune_gc(settings.gc_young_threshold)
     return make_app(mapper.broker, extra_routes=mapper.routes)
 
 
