@@ -112,3 +112,28 @@ def test_tune_gc_raises_the_young_threshold_and_freezes_start_up_objects():
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def test_the_fast_caused_envelope_equals_the_kits_validated_one():
+    from storelink_contracts import TopicNames
+    from storelink_kit.publishing import EventPublisher
+    from storelink_mapper.mapping import map_order
+    from storelink_mapper.publisher import PipelinedPublisher
+
+    order = sample_order()
+    consumed = Envelope.for_event(order, source="connector-wix", origin="conn-wix-1")
+    document = map_order(order, sample_connection()).documents[0]
+    topics = TopicNames("t.")
+    fast_publisher = PipelinedPublisher(None, topics, "storelink/mapper")  # type: ignore[arg-type]
+    kit_publisher = EventPublisher(None, topics, "storelink/mapper")  # type: ignore[arg-type]
+    for origin in (None, "manual-replay"):
+        fast = fast_publisher.envelope(document, caused_by=consumed, origin=origin)
+        kit = kit_publisher.envelope(document, caused_by=consumed, origin=origin)
+        assert Envelope.model_validate(fast.model_dump()) == fast
+        same = {"id": fast.id, "time": fast.time}
+        assert fast == kit.model_copy(update=same)
+        assert fast.to_headers().keys() == kit.to_headers().keys()
+        assert fast.time.tzinfo is not None
+        assert fast.id != kit.id
+    # without a cause it is the kit's own path
+    assert fast_publisher.envelope(document).causation_id is None

@@ -8,13 +8,18 @@ acknowledgements are awaited together, and only then does the handler return (co
 Falls back to the kit's path when the broker's producer is not reachable (e.g. the in-memory test
 broker). It keeps what the kit's instrumentation does on publish: the current trace context goes
 into every record's headers (so the ERP adapter continues the batch's trace) and acknowledged events
-are counted in `storelink_events_published_total`. A candidate for the kit itself.
+are counted in `storelink_events_published_total`. The envelope of a caused event is built from
+already-validated parts (the consumed envelope, the event, a fresh uuid and the clock) without
+validating them again; the tests check it equals the kit's validated envelope. A candidate for the
+kit itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import propagate
@@ -22,9 +27,28 @@ from opentelemetry import propagate
 from storelink_contracts import Envelope, Event, encode_event
 from storelink_kit.observability import EVENTS_PUBLISHED
 from storelink_kit.publishing import EventPublisher
+from storelink_mapper.construct import construct
 
 
 class PipelinedPublisher(EventPublisher):
+    def envelope(
+        self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None
+    ) -> Envelope:
+        """The kit's envelope; a caused one built from its validated parts without re-validation."""
+        if caused_by is None:
+            return super().envelope(event, caused_by=caused_by, origin=origin)
+        return construct(
+            Envelope,
+            id=str(uuid.uuid4()),
+            type=event.event_type,
+            source=self.source,
+            time=datetime.now(UTC),
+            tenant=event.tenant_id,
+            correlation_id=caused_by.correlation_id,
+            causation_id=caused_by.id,
+            origin=origin or caused_by.origin,
+        )
+
     def _aiokafka_producer(self) -> Any | None:
         try:
             producer = self.broker._producer._producer.producer  # type: ignore[attr-defined]
