@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
 
 from storelink_contracts import DocumentRequested, Event, OrderNeedsAttention, TopicNames
 from storelink_kit.observability import EVENTS_PUBLISHED
@@ -69,6 +70,12 @@ async def test_orders_in_documents_out(
         await publish(kafka_settings, topic_names, paid, unpaid)
     # the direct publisher keeps the kit's instrumentation: trace context and the published counter
     assert all("traceparent" in r.headers for r in recording.records)
+    # the publisher picks partitions itself (once per key): exactly where Kafka's default partitioner
+    # (murmur2 of the key, as every Kafka client computes it) puts them
+    assert len(recording.records) == 3
+    for r in recording.records:
+        assert r.key is not None
+        assert r.partition == (murmur2(r.key.encode()) & 0x7FFFFFFF) % 3, r.key
     published = EVENTS_PUBLISHED.labels(topic_names.documents, DOC)._value.get()
     assert published == 3
 
