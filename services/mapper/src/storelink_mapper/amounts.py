@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from storelink_contracts import DocumentLine, DocumentTotals, LineKind, OrderReceived, TaxBreakdown
 from storelink_mapper.construct import construct
@@ -46,9 +47,11 @@ def plain(value: Decimal) -> Decimal:
     return value + ZERO
 
 
-@dataclass(frozen=True, slots=True)
-class Charge:
-    """Something on the order to be priced: a product, shipping, a fee, a coupon share."""
+class Charge(NamedTuple):
+    """Something on the order to be priced: a product, shipping, a fee, a coupon share.
+
+    A NamedTuple (immutable, like the frozen dataclass it was, but built ~4x faster).
+    """
 
     kind: LineKind
     name: str
@@ -60,20 +63,33 @@ class Charge:
     sku: str | None = None
 
 
+_DIVISORS: dict[Decimal, Decimal] = {}
+"""(100 + rate) / 100 per rate, computed once: a handful of distinct rates recur on every order."""
+
+
+def divisor_of(rate: Decimal) -> Decimal:
+    divisor = _DIVISORS.get(rate)
+    if divisor is None:
+        divisor = (HUNDRED + rate) / HUNDRED
+        if len(_DIVISORS) < 1000:  # rates come from orders: bounded, in case of odd ones
+            _DIVISORS[rate] = divisor
+    return divisor
+
+
 def price_line(charge: Charge, prices_include_tax: bool) -> DocumentLine:
     """One document line, rounded to the cent, on the shop's basis (see the module rules)."""
     q, p, rate = charge.quantity, charge.unit_price, charge.rate
     value = q * p
     if prices_include_tax and rate == 0 and charge.shop_rate != 0:
         # Exempt treatment of a gross price: strip the shop's VAT, keep the net.
-        divisor = (HUNDRED + charge.shop_rate) / HUNDRED
+        divisor = divisor_of(charge.shop_rate)
         net = r2(r2(value - charge.discount) / divisor)
         tax = ZERO
         gross = net
         unit_net = unit_gross = r4(p / divisor)
     elif prices_include_tax:
         gross = r2(value - charge.discount)
-        divisor = (HUNDRED + rate) / HUNDRED
+        divisor = divisor_of(rate)
         net = r2(gross / divisor)
         tax = gross - net
         unit_gross = p
