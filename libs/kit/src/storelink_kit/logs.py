@@ -8,7 +8,7 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from storelink_kit.redact import redact_text, redact_value
+from storelink_kit.redact import redact_mapping, redact_text
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
@@ -17,7 +17,7 @@ class RedactingJsonFormatter(JsonFormatter):
     """JSON lines; the message, the exception and every extra field pass through the redactor."""
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        return {k: redact_value(v) for k, v in log_data.items()}
+        return redact_mapping(log_data)
 
     def formatException(self, ei: Any) -> str:
         return redact_text(str(super().formatException(ei)))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from storelink_contracts import Envelope, Event, decode_event
 
@@ -71,16 +72,25 @@ class Recording:
         return [r.event for r in self.records]
 
 
-async def _end_offsets(consumer: AIOKafkaConsumer, topic: str) -> dict[TopicPartition, int]:
-    partitions = consumer.partitions_for_topic(topic)
-    deadline = time.monotonic() + 10
-    while not partitions:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"topic {topic!r} does not exist")
-        await consumer.client.force_metadata_update()
-        await asyncio.sleep(0.1)
-        partitions = consumer.partitions_for_topic(topic)
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            described = await admin.describe_topics([topic])
+            parts = [p["partition"] for d in described if d.get("error_code") == 0 for p in d["partitions"]]
+            if parts:
+                return sorted(parts)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"topic {topic!r} does not exist")
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+
+
+async def _end_offsets(consumer: AIOKafkaConsumer, bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    tps = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
     ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
     return ends
 
@@ -97,7 +107,7 @@ async def read_topic(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        ends = await _end_offsets(consumer, topic)
+        ends = await _end_offsets(consumer, bootstrap, topic)
         consumer.assign(list(ends))
         for tp in ends:
             if start is not None and tp in start:
@@ -139,7 +149,7 @@ async def expect_events(
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await probe.start()
     try:
-        start = await _end_offsets(probe, topic)
+        start = await _end_offsets(probe, bootstrap, topic)
     finally:
         await probe.stop()
     recording = Recording(topic=topic)

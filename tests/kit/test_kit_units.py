@@ -1,0 +1,129 @@
+"""Pure parts of the kit: redaction, logging, secrets, the connection registry, retry policy."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+
+from storelink_contracts import ConnectionRemoved
+from storelink_kit.connections import ConnectionRegistry
+from storelink_kit.dead_letters import RetryPolicy
+from storelink_kit.errors import PermanentError, TransientError, is_transient
+from storelink_kit.logs import RedactingJsonFormatter
+from storelink_kit.redact import MASK, redact_mapping, redact_text
+from storelink_kit.secrets import SecretBox, SecretError
+from storelink_kit.testing.samples import T0, sample_connection
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Authorization: Bearer abcDEF123456789", "abcDEF123456789"),
+        ('{"api_key": "IST.eyJraWQiOiJQb3pIX2FDMi"}', "IST.eyJraWQiOiJQb3pIX2FDMi"),
+        ("secret_key=mk-secret-9f8e7d6c", "mk-secret-9f8e7d6c"),
+        ("token: tok_1234567890abcdef", "tok_1234567890abcdef"),
+        ("POST /webhooks/wix/conn-1/Zm9vYmFyYmF6cXV4cXV1eA", "Zm9vYmFyYmF6cXV4cXV1eA"),
+        ("password='hunter2hunter2'", "hunter2hunter2"),
+    ],
+)
+def test_redact_text_masks_secrets(text, secret):
+    out = redact_text(text)
+    assert secret not in out
+    assert MASK in out
+
+
+def test_redact_mapping_masks_by_key_and_keeps_the_rest():
+    data = {
+        "api_key": "k-123",
+        "site_id": "abc",
+        "nested": {"secret_key": "s"},
+        "items": ["Bearer abcdefgh1"],
+    }
+    out = redact_mapping(data)
+    assert out["api_key"] == MASK
+    assert out["site_id"] == "abc"
+    assert out["nested"]["secret_key"] == MASK
+    assert "abcdefgh1" not in json.dumps(out)
+
+
+def test_json_log_lines_never_carry_secrets():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingJsonFormatter("%(levelname)s %(name)s %(message)s"))
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("calling shop with Bearer sk_live_0123456789", extra={"api_key": "sk_live_0123456789"})
+        try:
+            raise RuntimeError("rejected token=sk_live_0123456789")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "sk_live_0123456789" not in text
+    first = json.loads(text.splitlines()[0])
+    assert first["api_key"] == MASK
+    assert first["levelname"] == "INFO"
+
+
+def test_secret_box_round_trip_rotation_and_clear_errors(monkeypatch):
+    old, new = SecretBox.generate_key(), SecretBox.generate_key()
+    token = SecretBox([old]).encrypt_json({"api_key": "k"})
+    assert "api_key" not in token
+    rotated = SecretBox([new, old])
+    assert rotated.decrypt_json(token) == {"api_key": "k"}
+    with pytest.raises(SecretError, match="cannot be decrypted"):
+        SecretBox([new]).decrypt_json(token)
+    with pytest.raises(SecretError, match="STORELINK_SECRET_KEY"):
+        SecretBox(["not-a-key"])
+    monkeypatch.setenv("STORELINK_SECRET_KEY", f"{new},{old}")
+    assert SecretBox.from_env().decrypt_json(token) == {"api_key": "k"}
+    monkeypatch.delenv("STORELINK_SECRET_KEY")
+    with pytest.raises(SecretError, match="no encryption key"):
+        SecretBox.from_env()
+
+
+def test_registry_only_moves_forward():
+    reg = ConnectionRegistry()
+    v1 = sample_connection(version=1, warehouse="A")
+    v2 = sample_connection(version=2, warehouse="B")
+    assert reg.apply(v2)
+    assert not reg.apply(v1), "an older version must not win"
+    assert reg.get("conn-wix-1").warehouse == "B"
+    assert [c.connection_id for c in reg.for_tenant("acme")] == ["conn-wix-1"]
+    assert reg.for_tenant("other") == []
+    removed = ConnectionRemoved(tenant_id="acme", connection_id="conn-wix-1", version=3, removed_at=T0)
+    assert reg.apply(removed)
+    assert reg.get("conn-wix-1") is None
+    assert not reg.apply(sample_connection(version=3, updated_at=T0 + timedelta(1)))
+    assert reg.apply(sample_connection(version=4))
+    assert len(reg) == 1
+
+
+def test_error_classification():
+    import httpx
+
+    assert is_transient(TransientError("x"))
+    assert is_transient(TimeoutError())
+    assert not is_transient(PermanentError("x"))
+    assert not is_transient(ValueError("x"))
+    req = httpx.Request("GET", "http://shop")
+    assert is_transient(httpx.HTTPStatusError("x", request=req, response=httpx.Response(503, request=req)))
+    assert is_transient(httpx.HTTPStatusError("x", request=req, response=httpx.Response(429, request=req)))
+    assert not is_transient(
+        httpx.HTTPStatusError("x", request=req, response=httpx.Response(401, request=req))
+    )
+
+
+def test_retry_delays_grow_and_are_capped():
+    policy = RetryPolicy(max_retries=5, backoff_seconds=0.1, backoff_max_seconds=0.5)
+    delays = [policy.delay(n) for n in range(1, 6)]
+    assert 0.1 <= delays[0] <= 0.2
+    assert 0.2 <= delays[1] <= 0.3
+    assert all(d <= 0.6 for d in delays)
