@@ -171,6 +171,7 @@ class WixApi(ShopApi):
             next_cursor = _path(data, V3_NEXT_CURSOR)
             if not page or not next_cursor or _path(data, ("pagingMetadata", "hasNext")) is False:
                 return found
+            cursor = str(next_cursor)
 
     async def _load_v3(self) -> list[CatalogItem]:
         products = await self._query_v3("/stores/v3/products/query", "products", {"fields": ["VARIANT_INFO"]})
