@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from storelink_connector_kit.push import STOCK
 from storelink_contracts import PriceChanged, PriceListKind, PriceListSetting, StockChanged
@@ -45,6 +47,30 @@ def stock_burst(names: list[str], per_sku: int, rng: random.Random) -> tuple[lis
 async def publish_all(rig: Rig, events: list[StockChanged] | list[PriceChanged]) -> None:
     for start in range(0, len(events), 2000):
         await rig.publisher.publish_many([(e, None) for e in events[start : start + 2000]])
+
+
+async def wait_consumed(rig: Rig, topic: str, group: str, timeout: float = 30) -> None:
+    """Until the connector's consumer group has committed everything on `topic`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=rig.kafka.bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=rig.kafka.bootstrap_servers)
+    await consumer.start()
+    await admin.start()
+    try:
+        await consumer.client.force_metadata_update()
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        assert parts, f"no partitions known for {topic}"
+        ends = await consumer.end_offsets(parts)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            committed = await admin.list_consumer_group_offsets(group)
+            if all(committed.get(tp) is not None and committed[tp].offset >= end for tp, end in ends.items()):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"group {group} did not consume {topic}: {committed} vs {ends}")
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
+        await admin.close()
 
 
 async def wait_wanted(rig: Rig, kind: str, expected: dict[str, str], timeout: float = 60) -> None:
@@ -90,7 +116,7 @@ async def test_10k_stock_changes_converge_with_near_minimal_calls(rig: Rig) -> N
 
     # the same values again (a replay): nothing is re-sent
     await publish_all(rig, events[:2000])
-    await asyncio.sleep(1.0)
+    await wait_consumed(rig, rig.topics.stock, f"{rig.service_name}-stock")
     writes_before = h.write_calls()
     await rig.connector.pusher.flush_all()
     assert h.write_calls() == writes_before
@@ -178,7 +204,7 @@ async def test_unknown_sku_reported_once_and_echo_not_pushed_back(rig: Rig) -> N
 
     # the unknown sku changes again: still parked, not reported again, no write for it
     await publish_all(rig, [unknown.model_copy(update={"quantity": Decimal(6), "as_of": T0 + timedelta(hours=1)})])
-    await asyncio.sleep(1.0)
+    await wait_wanted(rig, STOCK, {"NOT-IN-SHOP": "6"})
     writes = h.write_calls()
     second = await rig.connector.pusher.flush_all()
     assert all(r.newly_unknown == [] for r in second)
