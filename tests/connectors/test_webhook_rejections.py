@@ -59,9 +59,17 @@ async def _ring_all(rig: Rig, good: dict[str, object], big: bytes) -> dict[str, 
 
 async def test_webhook_with_the_shop_down_asks_for_a_retry(rig: Rig, kafka_bootstrap: str) -> None:
     h = rig.harness
+    await rig.stop()
+    connector = await rig.start(breaker_threshold=1, breaker_pause_seconds=300)
     await rig.configure()
     order = h.create_order(paid=True)
     h.inject(fail_every=1, fail_status=500)
     async with expect_events(kafka_bootstrap, rig.topics.orders, [], settle=1.0):
         reply = await rig.ring(h.doorbell(order))
-    assert reply.status_code == 503, reply.text
+        assert reply.status_code == 503, reply.text
+        # the connection is now paused, and says so
+        paused = connector.status()["paused"][rig.connection_id]
+        assert paused["state"] == "open" and "server error" in paused["reason"]
+        calls = h.calls()
+        again = await rig.ring(h.doorbell(order))
+        assert again.status_code == 503 and h.calls() == calls

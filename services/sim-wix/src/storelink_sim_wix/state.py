@@ -188,6 +188,6 @@ class WixSim:
         while hits and now - hits[0] >= self.window_seconds:
             hits.popleft()
         if len(hits) >= self.rate_limit:
-            return max(0.001, self.window_seconds - (now - hits[0]))
+            return max(0.001, self.window_seconds - (now - hits[0])) if hits else self.window_seconds
         hits.append(now)
         return None
