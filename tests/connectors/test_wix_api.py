@@ -61,7 +61,10 @@ async def test_each_problem_gets_its_own_verdict(world: World) -> None:
     assert await verdict(w, {"api_key": w.key, "site_id": w.other_site.site_id}) is Verdict.WRONG_SHOP
     unknown = "0badc0de-0000-4000-8000-000000000000"
     assert await verdict(w, {"api_key": w.key, "site_id": unknown}) is Verdict.WRONG_SHOP
-    assert await verdict(w, {"api_key": w.orders_only_key, "site_id": w.site.site_id}) is Verdict.MISSING_PERMISSION
+    assert (
+        await verdict(w, {"api_key": w.orders_only_key, "site_id": w.site.site_id})
+        is Verdict.MISSING_PERMISSION
+    )
     assert await verdict(w, {"api_key": w.key, "site_id": "not a site"}) is Verdict.INVALID_SETTINGS
     closed = f"http://127.0.0.1:{free_port()}"
     assert await verdict(w, {"api_key": w.key, "site_id": w.site.site_id}, closed) is Verdict.UNREACHABLE
@@ -71,8 +74,9 @@ async def test_each_problem_gets_its_own_verdict(world: World) -> None:
 
 async def test_retry_after_is_honoured_and_5xx_retried(world: World) -> None:
     w = world
-    api = WixPlatform().connect({"api_key": w.key, "site_id": w.site.site_id}, connection_id="c1",
-                                policy=FAST, base_url=w.url)
+    api = WixPlatform().connect(
+        {"api_key": w.key, "site_id": w.site.site_id}, connection_id="c1", policy=FAST, base_url=w.url
+    )
     assert isinstance(api, WixApi)
     w.sim.rate_limit, w.sim.window_seconds = 1, 1.0
     loop = asyncio.get_running_loop()
@@ -93,16 +97,27 @@ async def test_retry_after_is_honoured_and_5xx_retried(world: World) -> None:
 async def test_breaker_pauses_a_failing_shop_and_reports_it(world: World) -> None:
     w = world
     reports = []
-    policy = HttpPolicy(timeout_seconds=2, max_attempts=2, backoff_initial=0.01, breaker_threshold=2,
-                        breaker_pause_seconds=0.5)
-    api = WixPlatform().connect({"api_key": w.key, "site_id": w.site.site_id}, connection_id="c1",
-                                policy=policy, base_url=w.url, on_breaker_change=reports.append)
+    policy = HttpPolicy(
+        timeout_seconds=2,
+        max_attempts=2,
+        backoff_initial=0.01,
+        breaker_threshold=2,
+        breaker_pause_seconds=0.5,
+    )
+    api = WixPlatform().connect(
+        {"api_key": w.key, "site_id": w.site.site_id},
+        connection_id="c1",
+        policy=policy,
+        base_url=w.url,
+        on_breaker_change=reports.append,
+    )
     assert isinstance(api, WixApi)
     w.sim.faults.fail_every = 1
     for _ in range(2):
         with pytest.raises(ShopUnavailable):
             await api.fetch_order("0badc0de-0000-4000-8000-000000000000")
-    assert reports[-1].state is BreakerState.OPEN and "server error" in reports[-1].reason
+    assert reports[-1].state is BreakerState.OPEN
+    assert "server error" in reports[-1].reason
     calls = w.sim.total_calls
     with pytest.raises(ConnectionPaused):
         await api.fetch_order("0badc0de-0000-4000-8000-000000000000")
@@ -117,7 +132,8 @@ async def test_breaker_pauses_a_failing_shop_and_reports_it(world: World) -> Non
 def test_retry_after_parsing() -> None:
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
-    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
 
 
 async def test_cli_test_connection(world: World, tmp_path: Path) -> None:
@@ -128,14 +144,21 @@ async def test_cli_test_connection(world: World, tmp_path: Path) -> None:
         path = tmp_path / "settings.json"
         path.write_text(json.dumps({"platform": "wix", "credentials": creds, "base_url": w.url}))
         proc = await asyncio.create_subprocess_exec(
-            storelink, "test-connection", "--settings", str(path),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            storelink,
+            "test-connection",
+            "--settings",
+            str(path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         out, _ = await proc.communicate()
         assert proc.returncode is not None
         return proc.returncode, out.decode()
 
     code, out = await run({"api_key": w.key, "site_id": w.site.site_id})
-    assert code == 0 and out.startswith("ok:"), out
+    assert code == 0, out
+    assert out.startswith("ok:"), out
     code, out = await run({"api_key": "IST.nope", "site_id": w.site.site_id})
-    assert code == 1 and out.startswith("bad_key:") and "IST.nope" not in out, out
+    assert code == 1, out
+    assert out.startswith("bad_key:"), out
+    assert "IST.nope" not in out, out

@@ -111,7 +111,9 @@ class Connector:
             policy=settings.http_policy(),
             base_url=settings.shop_base_url,
         )
-        self.publisher = EventPublisher(self.broker, self.topics, source=f"storelink/connector-{platform.platform}")
+        self.publisher = EventPublisher(
+            self.broker, self.topics, source=f"storelink/connector-{platform.platform}"
+        )
         self.ingest = OrderIngest(platform, self.publisher, self.store)
         self.poller = Poller(
             self.connections,
