@@ -37,7 +37,10 @@ PER_PRODUCT = 4
 def burst(skus: list[str], rng: random.Random) -> list[StockChanged]:
     events = [
         StockChanged(
-            tenant_id="acme", warehouse="MAIN", sku=s, quantity=Decimal(rng.randint(0, 500)),
+            tenant_id="acme",
+            warehouse="MAIN",
+            sku=s,
+            quantity=Decimal(rng.randint(0, 500)),
             as_of=T0 + timedelta(seconds=rng.randint(1, 10**6)),
         )
         for s in skus
@@ -58,7 +61,11 @@ async def run(catalog: str) -> None:
         registry.apply(sample_connection(stock_sync=True, warehouse="MAIN"))
         creds = {"api_key": key, "site_id": site.site_id}
         connections = ShopConnections(
-            WixPlatform(), registry, None, policy=HttpPolicy(rate_per_minute=10**6), base_url=url,
+            WixPlatform(),
+            registry,
+            None,
+            policy=HttpPolicy(rate_per_minute=10**6),
+            base_url=url,
             credentials_of=lambda _c: creds,
         )
         store = ConnectorStore()
