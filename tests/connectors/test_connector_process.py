@@ -49,6 +49,9 @@ async def test_background_poll_and_push_with_health_endpoints(rig: Rig, kafka_bo
         async with expect_events(kafka_bootstrap, rig.topics.orders, expected, timeout=30):
             await rig.configure(stock_sync=True, warehouse="MAIN")
         await rig.publish(
+            StockChanged(tenant_id="acme", warehouse="MAIN", sku="SKU-NOPE", quantity=Decimal(1), as_of=T0)
+        )
+        await rig.publish(
             StockChanged(tenant_id="acme", warehouse="MAIN", sku="SKU-B", quantity=Decimal(42), as_of=T0)
         )
         for _ in range(150):
@@ -61,6 +64,7 @@ async def test_background_poll_and_push_with_health_endpoints(rig: Rig, kafka_bo
             assert (await client.get("/readyz")).status_code == 200
             status = (await client.get("/status")).json()
         assert status["connections"] == [rig.connection_id]
+        assert list(status["skus_not_synced"][rig.connection_id]["stock"]) == ["SKU-NOPE"]
     finally:
         rig.connector = None
         server.should_exit = True

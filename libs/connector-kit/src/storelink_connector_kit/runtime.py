@@ -133,13 +133,15 @@ class Connector:
             retry_seconds=settings.push_retry_seconds,
             max_delay_seconds=settings.push_max_delay_seconds,
         )
+        self.background = False
         self.webhooks = WebhookIngress(self.connections, self.ingest, max_body=settings.max_webhook_body)
         self._subscribe()
 
     def _subscribe(self) -> None:
 
         async def on_connection(event: ConnectionConfigured | ConnectionRemoved) -> None:
-            self.scheduler.sync()
+            if self.background:
+                self.scheduler.sync()
 
         subscribe_connections(self.broker, self.registry, self.topics, on_change=on_connection)
         options = consumer_options(self.settings, f"{self.settings.service_name}-stock")
@@ -188,6 +190,7 @@ class Connector:
 
     async def start(self, *, background: bool = True) -> None:
         await self.store.start()
+        self.background = background
         await self.broker.start()
         if background:
             self.scheduler.sync()
@@ -225,7 +228,7 @@ class Connector:
 
         @ops.get("/status")
         async def status() -> JSONResponse:
-            return JSONResponse(self.status())
+            return JSONResponse({**self.status(), "skus_not_synced": await self.store.parked_all()})
 
         app = make_webhook_app(self.webhooks, extra=[ops])
         for path, asgi in self.metrics_routes:

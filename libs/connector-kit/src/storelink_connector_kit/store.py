@@ -298,6 +298,14 @@ class ConnectorStore:
             )
             return {r.sku: r.reason for r in rows}
 
+    async def parked_all(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Every parked sku: connection → kind → sku → why (for the status page)."""
+        out: dict[str, dict[str, dict[str, str]]] = {}
+        async with self.engine.connect() as conn:
+            for r in await conn.execute(select(parked)):
+                out.setdefault(r.connection_id, {}).setdefault(r.kind, {})[r.sku] = r.reason
+        return out
+
     async def unpark(self, connection_id: str, kind: str, skus: Iterable[str]) -> int:
         wanted = list(skus)
         if not wanted:
