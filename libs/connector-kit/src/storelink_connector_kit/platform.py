@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from storelink_connector_kit.breaker import BreakerReport
 from storelink_connector_kit.http import HttpPolicy
 from storelink_connector_kit.verdicts import ConnectionVerdict
-from storelink_contracts import OrderReceived, Platform
+from storelink_contracts import OrderReceived, Platform, PriceListKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +68,19 @@ class StockUpdate:
 
 @dataclass(frozen=True, slots=True)
 class PriceUpdate:
+    """A price for one sku, already gross or net as the connection's price list setting wants.
+
+    `price_list` / `list_kind` say which ERP list it came from, for platforms that keep B2C and
+    B2B prices in different fields.
+    """
+
     sku: str
     amount: Decimal
     gross: bool
     currency: str
     item: CatalogItem
+    price_list: str = ""
+    list_kind: PriceListKind | None = None
 
 
 @dataclass(slots=True)

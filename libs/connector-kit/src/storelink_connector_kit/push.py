@@ -26,7 +26,7 @@ from storelink_connector_kit.platform import CatalogItem, PriceUpdate, PushOutco
 from storelink_connector_kit.prices import shop_price
 from storelink_connector_kit.skus import SkuCatalog
 from storelink_connector_kit.store import ConnectorStore, Wanted
-from storelink_contracts import ConnectionConfigured, Envelope, PriceChanged, StockChanged
+from storelink_contracts import ConnectionConfigured, Envelope, PriceChanged, PriceListKind, StockChanged
 
 log = logging.getLogger("storelink.connector.push")
 
@@ -114,7 +114,7 @@ class SyncPusher:
                     if setting.name != event.price_list:
                         continue
                     amount, gross = shop_price(event, setting)
-                    meta = f"{'gross' if gross else 'net'}:{event.currency}"
+                    meta = f"{'gross' if gross else 'net'}:{event.currency}:{setting.kind.value}"
                     by_key.setdefault((c.connection_id, PRICE_PREFIX + setting.name), []).append(
                         Wanted(event.sku, format(amount, "f"), event.as_of, meta)
                     )
@@ -197,9 +197,20 @@ class SyncPusher:
         if kind == STOCK:
             return await api.set_stock([StockUpdate(w.sku, Decimal(w.value), items[w.sku]) for w in wanted])
         prices = []
+        name = kind.removeprefix(PRICE_PREFIX)
         for w in wanted:
-            basis, _, currency = w.meta.partition(":")
-            prices.append(PriceUpdate(w.sku, Decimal(w.value), basis == "gross", currency, items[w.sku]))
+            basis, currency, list_kind = ([*w.meta.split(":"), "", ""])[:3]
+            prices.append(
+                PriceUpdate(
+                    w.sku,
+                    Decimal(w.value),
+                    basis == "gross",
+                    currency,
+                    items[w.sku],
+                    price_list=name,
+                    list_kind=PriceListKind(list_kind) if list_kind else None,
+                )
+            )
         return await api.set_prices(prices)
 
     # ------------------------------------------------------------------ background loop
