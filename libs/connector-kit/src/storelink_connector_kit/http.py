@@ -138,12 +138,12 @@ class ShopHttp:
     async def request_json(
         self, method: str, path: str, *, json_body: Any = None, params: Mapping[str, str] | None = None
     ) -> Any:
-        """One logical call (with its retries); the decoded JSON body, `{}` when empty."""
+        """One logical call (with its retries); the decoded JSON body (decimals as Decimal), `{}` if empty."""
         response = await self.request(method, path, json_body=json_body, params=params)
         if not response.content:
             return {}
         try:
-            return response.json()
+            return json.loads(response.content, parse_float=Decimal)
         except ValueError:
             raise ShopUnavailable(
                 f"{method} {path}: the shop answered {response.status_code} with a body that is not JSON",

@@ -8,12 +8,13 @@ tests call without a network, and an API object bound to one connection's creden
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from storelink_connector_kit.breaker import BreakerReport
 from storelink_connector_kit.http import HttpPolicy
 from storelink_connector_kit.verdicts import ConnectionVerdict
 from storelink_contracts import OrderReceived, Platform
@@ -157,5 +158,6 @@ class ShopPlatform(ABC):
         connection_id: str,
         policy: HttpPolicy | None = None,
         base_url: str | None = None,
+        on_breaker_change: Callable[[BreakerReport], None] | None = None,
     ) -> ShopApi:
         """The API half for one connection (`base_url` overrides the public API, for simulators)."""

@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Wix API simulator."""

@@ -1,0 +1,34 @@
+"""Test connection: credentials → one verdict. Used by the CLI and by the control plane."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from storelink_connector_kit.errors import ShopError
+from storelink_connector_kit.http import HttpPolicy
+from storelink_connector_kit.platform import ShopPlatform
+from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
+
+QUICK = HttpPolicy(timeout_seconds=10.0, max_attempts=2, backoff_initial=0.2, max_retry_after=5.0)
+
+
+async def check_connection(
+    platform: ShopPlatform,
+    credentials: Mapping[str, Any],
+    *,
+    base_url: str | None = None,
+    policy: HttpPolicy | None = None,
+) -> ConnectionVerdict:
+    """Never raises for a shop problem: every failure becomes a verdict with a sentence."""
+    try:
+        parsed = platform.parse_credentials(credentials)
+    except ValueError as exc:
+        return ConnectionVerdict(Verdict.INVALID_SETTINGS, str(exc))
+    api = platform.connect(parsed, connection_id="test-connection", policy=policy or QUICK, base_url=base_url)
+    try:
+        return await api.test_connection()
+    except ShopError as exc:
+        return ConnectionVerdict(exc.verdict, str(exc))
+    finally:
+        await api.aclose()
