@@ -11,7 +11,7 @@ from storelink_sim_shopamine.samples import new_order
 from storelink_sim_shopamine.state import ALL_SCOPES, Sim
 
 DEMO_DOMAIN = "www.demo-shop.si"
-DEMO_TOKEN = "demo-token"
+DEMO_TOKEN = "demo-token"  # noqa: S105 - a simulator demo token, not a secret
 
 
 def demo_sim() -> Sim:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from storelink_sim_shopamine.state import Call, Shop, Sim, SimError, parse_iso
 
@@ -37,7 +37,9 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def _failed(err: SimError) -> Response:
-    return _json({"status": "failed", "error_code": err.code, "error_msg": err.message}, err.status, err.headers)
+    return _json(
+        {"status": "failed", "error_code": err.code, "error_msg": err.message}, err.status, err.headers
+    )
 
 
 def _page_params(request: Request) -> tuple[int, int]:
@@ -108,13 +110,17 @@ class Gateway:
             raise SimError(404, "unknown_shop", f"no Shopamine shop is published on {parts[0]}")
         if not shop.api_enabled:
             raise SimError(
-                403, "api_not_enabled", "API access is not enabled for this shop; contact support@shopamine.com"
+                403,
+                "api_not_enabled",
+                "API access is not enabled for this shop; contact support@shopamine.com",
             )
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
         scopes = shop.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if scopes is None:
-            raise SimError(401, "unauthorized", "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"})
+            raise SimError(
+                401, "unauthorized", "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"}
+            )
         wait = shop.admit()
         if wait is not None:
             raise SimError(429, "rate_limited", "too many requests", {"Retry-After": f"{math.ceil(wait)}"})
@@ -145,7 +151,9 @@ class Gateway:
                 )
             except ValueError as exc:
                 raise SimError(409, "duplicate", str(exc)) from None
-            return _json(shop.update_item(item, {k: v for k, v in body.items() if k in ("price", "price_b2b")}))
+            return _json(
+                shop.update_item(item, {k: v for k, v in body.items() if k in ("price", "price_b2b")})
+            )
         finder: Callable[[], dict[str, Any] | None]
         if len(rest) >= 2 and rest[0] == "by_sku":
             sku = "/".join(rest[1:])
@@ -156,15 +164,15 @@ class Gateway:
             finder = lambda: shop.items.get(int(rest[0]))  # noqa: E731
         else:
             raise SimError(404, "not_found", "no such items route")
-        item = finder()
-        if item is None:
+        found = finder()
+        if found is None:
             raise SimError(404, "not_found", "item not found")
         if method == "GET":
-            return _json(item)
+            return _json(found)
         if method == "POST":
-            return _json(shop.update_item(item, await _body(request)))
+            return _json(shop.update_item(found, await _body(request)))
         if method == "DELETE":
-            del shop.items[item["id"]]
+            del shop.items[found["id"]]
             return _json({"status": "ok"})
         raise SimError(405, "invalid", f"{method} is not allowed here")
 
@@ -214,7 +222,9 @@ def make_app(sim: Sim) -> FastAPI:
             api_enabled=bool(body.get("api_enabled", True)),
         )
         for item in body.get("items", []):
-            shop.add_item(item.get("sku"), name=item.get("name"), stock_amount=int(item.get("stock_amount", 0)))
+            shop.add_item(
+                item.get("sku"), name=item.get("name"), stock_amount=int(item.get("stock_amount", 0))
+            )
         for order in body.get("orders", []):
             shop.add_order(order)
         return _json({"domain": shop.domain, "items": len(shop.items), "orders": len(shop.orders)})

@@ -204,7 +204,7 @@ class Shop:
 def _price(key: str, value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise SimError(400, "invalid", f"{key} must be a decimal number")
     try:
         amount = Decimal(str(value))
@@ -273,7 +273,12 @@ class Sim:
             self.calls.append(call)
 
     def count(
-        self, *, method: str | None = None, route: str | None = None, shop: str | None = None, status: int | None = None
+        self,
+        *,
+        method: str | None = None,
+        route: str | None = None,
+        shop: str | None = None,
+        status: int | None = None,
     ) -> int:
         with self.lock:
             return sum(
