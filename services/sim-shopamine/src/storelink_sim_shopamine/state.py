@@ -227,6 +227,11 @@ class Sim:
         self.faults: list[Fault] = []
         self.calls: list[Call] = []
         self.lock = threading.RLock()
+        self.fail_every = 0
+        """When > 0, every n-th API call answers `fail_status` (after the one-off faults)."""
+        self.fail_status = 503
+        self.retry_after: float | None = 0.05
+        self._seen = 0
 
     def add_shop(
         self,
@@ -266,6 +271,10 @@ class Sim:
                     if fault.times == 0:
                         self.faults.remove(fault)
                     return fault
+            self._seen += 1
+            if self.fail_every > 0 and self._seen % self.fail_every == 0:
+                retry_after = self.retry_after if self.fail_status == 429 else None
+                return Fault(self.fail_status, 0, retry_after=retry_after)
         return None
 
     def record(self, call: Call) -> None:
@@ -293,3 +302,10 @@ class Sim:
     def reset_calls(self) -> None:
         with self.lock:
             self.calls.clear()
+
+    def statuses(self) -> dict[int, int]:
+        with self.lock:
+            counts: dict[int, int] = {}
+            for call in self.calls:
+                counts[call.status] = counts.get(call.status, 0) + 1
+            return counts
