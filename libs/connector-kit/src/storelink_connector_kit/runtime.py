@@ -127,14 +127,13 @@ class Connector:
         self._subscribe()
 
     def _subscribe(self) -> None:
-        name = self.platform.platform.value
 
         async def on_connection(event: ConnectionConfigured | ConnectionRemoved) -> None:
             self.scheduler.sync()
 
         subscribe_connections(self.broker, self.registry, self.topics, on_change=on_connection)
-        options = consumer_options(self.settings, f"connector-{name}-stock")
-        prices_options = consumer_options(self.settings, f"connector-{name}-prices")
+        options = consumer_options(self.settings, f"{self.settings.service_name}-stock")
+        prices_options = consumer_options(self.settings, f"{self.settings.service_name}-prices")
 
         @self.broker.subscriber(
             self.topics.stock,
@@ -202,7 +201,7 @@ class Connector:
             "polls_skipped_overlapping": self.poller.skipped_overlapping,
         }
 
-    def app(self) -> FastAPI:
+    def app(self, *, manage_lifecycle: bool = True) -> FastAPI:
         ops = APIRouter()
 
         @ops.get("/healthz")
@@ -228,5 +227,6 @@ class Connector:
             finally:
                 await self.stop()
 
-        app.router.lifespan_context = lifespan
+        if manage_lifecycle:
+            app.router.lifespan_context = lifespan
         return app
