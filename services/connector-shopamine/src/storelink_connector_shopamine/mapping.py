@@ -273,7 +273,7 @@ def map_shopamine_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderRecei
             payment_status=PaymentStatus(payment_status),
             payment_method=PaymentMethod(payment_method or PaymentMethod.UNKNOWN.value),
             paid_at=timestamp(raw["paid_at"], "paid_at") if raw.get("paid_at") else None,
-            currency=currency,
+            currency=currency.upper(),
             prices_include_tax=include,
             buyer=_buyer(raw, billing),
             billing_address=billing,

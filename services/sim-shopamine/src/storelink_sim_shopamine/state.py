@@ -196,7 +196,8 @@ class Shop:
         while self._recent and now - self._recent[0] >= window:
             self._recent.popleft()
         if len(self._recent) >= limit:
-            return max(0.001, window - (now - self._recent[0]))
+            oldest = self._recent[0] if self._recent else now
+            return max(0.001, window - (now - oldest))
         self._recent.append(now)
         return None
 
