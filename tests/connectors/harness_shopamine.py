@@ -71,15 +71,19 @@ class ShopamineHarness:
     def seed_catalog(self, skus: list[str]) -> None:
         with self.sim.lock:
             for sku in skus:
-                self.shop.add_item(sku, stock_amount=0)
+                self.shop.add_item(sku, stock_amount=0, price="9.99")
 
     def shop_stock(self) -> Mapping[str, int]:
         with self.sim.lock:
             return {str(i["sku"]): int(i["stock_amount"]) for i in self.shop.items.values() if i["sku"]}
 
     def shop_prices(self) -> Mapping[str, Decimal]:
-        """The B2C (retail) price of every item that has one."""
-        return self._prices("price")
+        """One price per sku for the shared journeys: the B2B price where one was written, else the
+        retail (B2C) price. Which field each list lands in is checked by
+        tests/connectors_shopamine/test_price_fields.py."""
+        merged = dict(self._prices("price"))
+        merged.update(self._prices("price_b2b"))
+        return merged
 
     def shop_prices_b2b(self) -> Mapping[str, Decimal]:
         return self._prices("price_b2b")

@@ -46,7 +46,7 @@ def test_the_order_is_found_wherever_the_body_names_it(
 def test_bodies_that_name_no_order_are_rejected_with_a_reason(body: Any) -> None:
     with pytest.raises(WebhookRejected) as caught:
         parse_shopamine_webhook(body)
-    assert caught.value.status == 422
+    assert caught.value.status == (422 if isinstance(body, dict) else 400)
     assert caught.value.reason
 
 

@@ -40,7 +40,7 @@ def _candidates(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def parse_shopamine_webhook(body: Any) -> Doorbell:
     if not isinstance(body, Mapping):
-        raise WebhookRejected("the body must be a JSON object naming an order", status=422)
+        raise WebhookRejected("the body must be a JSON object naming an order", status=400)
     ids: list[str] = []
     numbers: list[str] = []
     for part in _candidates(body):
