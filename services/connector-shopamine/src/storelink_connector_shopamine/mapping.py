@@ -238,6 +238,8 @@ def _code(table: Mapping[str, str], value: Any) -> str | None:
 
 def map_shopamine_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | None:
     """The canonical order; None for checkouts that are not orders; MappingProblem when unreadable."""
+    if "id" not in raw and isinstance(raw.get("data"), Mapping):
+        raw = raw["data"]  # a read answer saved as it came (assumptions.ENTITY_MAY_BE_WRAPPED)
     status_text = (_text(raw.get("status")) or "").lower()
     if status_text in ORDER_STATUS_NOT_IMPORTED:
         return None

@@ -96,6 +96,8 @@ class Gateway:
             self.sim.record(Call(shop_domain, method, route, status, "/".join(parts)))
 
     async def _dispatch(self, request: Request, method: str, parts: list[str]) -> Response:
+        if self.sim.latency:
+            await asyncio.sleep(self.sim.latency)
         fault = self.sim.take_fault(method, "/".join(parts))
         if fault is not None:
             if fault.delay:

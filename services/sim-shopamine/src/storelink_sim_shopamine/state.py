@@ -228,6 +228,8 @@ class Sim:
         self.faults: list[Fault] = []
         self.calls: list[Call] = []
         self.lock = threading.RLock()
+        self.latency = 0.0
+        """Seconds every API answer waits (a distant shop), on top of any injected delay."""
         self.fail_every = 0
         """When > 0, every n-th API call answers `fail_status` (after the one-off faults)."""
         self.fail_status = 503
