@@ -26,6 +26,7 @@ def test_error_codes_agree() -> None:
     for code in (a.ERROR_CODE_API_DISABLED, a.ERROR_CODE_SCOPE, a.ERROR_CODE_UNKNOWN_SHOP):
         assert f'"{code}"' in source, code
     assert f'"{a.ORDERS_MODIFIED_SINCE_PARAM}"' in source
+    assert f'"{a.ORDERS_NUMBER_PARAM}"' in source
 
 
 def test_every_order_the_simulator_makes_maps_cleanly_and_its_webhook_names_it() -> None:

@@ -35,7 +35,10 @@ from storelink_connector_shopamine.assumptions import (
     LIST_LIMIT_PARAM,
     LIST_PAGE_LIMIT,
     LIST_PAGE_PARAM,
+    NUMBER_LOOKUP_MAX_PAGES,
+    NUMBER_LOOKUP_WINDOW,
     ORDERS_MODIFIED_SINCE_PARAM,
+    ORDERS_NUMBER_PARAM,
     PRICE_FIELD_B2B,
     PRICE_FIELD_B2C,
     SCOPE_ITEMS,
@@ -62,6 +65,15 @@ class ListPriceUpdate(PriceUpdate):
 
 def price_field(kind: PriceListKind) -> str:
     return PRICE_FIELD_B2C if kind is PriceListKind.B2C else PRICE_FIELD_B2B
+
+
+def _instant(text: str) -> datetime:
+    """A `modified` value as an aware datetime (unparseable sorts first)."""
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def iso_utc(when: datetime) -> str:
@@ -117,11 +129,22 @@ class ShopamineApi(ShopApi):
     # ------------------------------------------------------------------ orders
 
     async def list_orders(self, updated_since: datetime, cursor: str | None) -> OrderPage:
-        page = int(cursor) if cursor else 1
-        rows, more = await self._list("orders", page, {ORDERS_MODIFIED_SINCE_PARAM: iso_utc(updated_since)})
-        return OrderPage(
-            orders=[r for r in rows if isinstance(r, Mapping)], next_cursor=str(page + 1) if more else None
-        )
+        """Keyset paging on `modified`: the next page starts at the newest `modified` of this one.
+
+        Page numbers alone would skip an order when another one is modified mid-poll (it moves to
+        the end and everything after it shifts one place left). Starting again at the last
+        `modified` (inclusive) repeats a few orders, which the kit's content hash drops. Only when a
+        whole page shares one `modified` does the page number advance.
+        """
+        since, page = cursor.rsplit("|", 1) if cursor else (iso_utc(updated_since), "1")
+        rows, more = await self._list("orders", int(page), {ORDERS_MODIFIED_SINCE_PARAM: since})
+        orders = [r for r in rows if isinstance(r, Mapping)]
+        if not more or not orders:
+            return OrderPage(orders=orders, next_cursor=None)
+        newest = max((str(o.get("modified") or "") for o in orders), key=_instant)
+        if not newest or _instant(newest) <= _instant(since):
+            return OrderPage(orders=orders, next_cursor=f"{since}|{int(page) + 1}")
+        return OrderPage(orders=orders, next_cursor=f"{iso_utc(_instant(newest))}|1")
 
     async def fetch_order(self, external_id: str) -> Mapping[str, Any] | None:
         if not external_id.isdigit():
@@ -135,12 +158,28 @@ class ShopamineApi(ShopApi):
         return data if isinstance(data, Mapping) else None
 
     async def find_order_ids_by_number(self, number: str) -> list[str]:
-        """No documented lookup by number: the newest orders are scanned (a doorbell is recent)."""
-        since = datetime(2000, 1, 1, tzinfo=UTC)
-        rows, _ = await self._list(
-            "orders", 1, {ORDERS_MODIFIED_SINCE_PARAM: iso_utc(since), "number": number}
+        """No documented lookup by number: the orders changed in the last days are scanned (a
+        doorbell is about a recent change), with `number` passed as a filter the shop may honour."""
+        since = datetime.now(UTC) - NUMBER_LOOKUP_WINDOW
+        cursor: str | None = None
+        found: list[str] = []
+        for _ in range(NUMBER_LOOKUP_MAX_PAGES):
+            page = await self._list_by_number(since, cursor, number)
+            found += [str(o["id"]) for o in page.orders if str(o.get("number")) == number and "id" in o]
+            if found or page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        return list(dict.fromkeys(found))
+
+    async def _list_by_number(self, since: datetime, cursor: str | None, number: str) -> OrderPage:
+        since_text, page = cursor.rsplit("|", 1) if cursor else (iso_utc(since), "1")
+        rows, more = await self._list(
+            "orders", int(page), {ORDERS_MODIFIED_SINCE_PARAM: since_text, ORDERS_NUMBER_PARAM: number}
         )
-        return [str(r["id"]) for r in rows if isinstance(r, Mapping) and str(r.get("number")) == number]
+        return OrderPage(
+            orders=[r for r in rows if isinstance(r, Mapping)],
+            next_cursor=f"{since_text}|{int(page) + 1}" if more else None,
+        )
 
     # ------------------------------------------------------------------ catalog
 

@@ -14,6 +14,7 @@ Verified [V] and used elsewhere without repeating: `Authorization: Bearer <token
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 # --------------------------------------------------------------------------- address & transport
@@ -41,7 +42,15 @@ A page shorter than `limit` also ends the list (so a missing `paging` object is 
 
 ORDERS_MODIFIED_SINCE_PARAM: Final = "modified_since"
 """[I] Orders list filter: ISO-8601 UTC (the format of the ERP API's `lastModified`), inclusive,
-answering oldest `modified` first (ties by `id`)."""
+answering oldest `modified` first (ties by `id`). The connector pages by keyset on `modified`
+(api.ShopamineApi.list_orders), which needs exactly this order."""
+
+ORDERS_NUMBER_PARAM: Final = "number"
+"""[I] Orders list filter by order number. If the shop ignores it, the connector still finds the
+order: it scans the orders modified in the last NUMBER_LOOKUP_WINDOW and compares numbers itself."""
+
+NUMBER_LOOKUP_WINDOW: Final = timedelta(days=3)
+NUMBER_LOOKUP_MAX_PAGES: Final = 20
 
 ENTITY_MAY_BE_WRAPPED: Final = True
 """[I] Read/create/update are documented to "return the entity"; we accept it bare or wrapped as
