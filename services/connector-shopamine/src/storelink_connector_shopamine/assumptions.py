@@ -68,7 +68,8 @@ ERROR_CODE_UNKNOWN_SHOP: Final = "unknown_shop"
 """[I] Error bodies follow the documented delete answer: `{"status": "failed", "error_msg": "..."}`,
 plus an `error_code`. A bad token is 401; a missing scope is 403 `scope_missing`; a shop whose API
 access support has not activated yet is 403 `api_not_enabled`; a domain the gateway does not know
-is 404 `unknown_shop`; a 404 on an item or order has another (or no) code."""
+is 404 `unknown_shop`; a 404 on an item or order has another (or no) code. The gateway checks in
+this order: shop known, API access enabled, token, rate limit, scope."""
 
 API_DISABLED_HINTS: Final = ("not enabled", "not activated", "api_not_enabled", "api access")
 """Words that mark a 403 as "API access not enabled" when the body has no `error_code`."""
