@@ -122,8 +122,8 @@ class ShopamineApi(ShopApi):
         rows = list(data["data"])
         paging = data.get("paging")
         more = len(rows) >= LIST_PAGE_LIMIT
-        if isinstance(paging, Mapping) and paging.get("pages") is not None:
-            more = page < int(paging["pages"])
+        if isinstance(paging, Mapping) and str(paging.get("pages", "")).isdigit():
+            more = page < int(str(paging["pages"]))
         return rows, more
 
     # ------------------------------------------------------------------ orders
