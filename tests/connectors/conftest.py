@@ -148,10 +148,12 @@ class Rig:
             assert self.connector is not None
             await self.connector_app(scope, receive, send)
 
-        config = uvicorn.Config(asgi, host="127.0.0.1", port=self.web_port, lifespan="off", log_level="warning")
+        config = uvicorn.Config(
+            asgi, host="127.0.0.1", port=self.web_port, lifespan="off", log_level="warning"
+        )
         self._server = uvicorn.Server(config)
         self._server_task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
+        while not self._server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
             await asyncio.sleep(0.02)
 
     @property
@@ -163,20 +165,29 @@ class Rig:
             self.connector._test_app = app  # type: ignore[attr-defined]
         return app
 
-    def webhook_url(self, token: str | None = None, connection_id: str | None = None, platform: str | None = None) -> str:
+    def webhook_url(
+        self, token: str | None = None, connection_id: str | None = None, platform: str | None = None
+    ) -> str:
         platform = platform or self.harness.platform.platform.value
         return (
             f"http://127.0.0.1:{self.web_port}/webhooks/{platform}/"
             f"{connection_id or self.connection_id}/{token or self.token}"
         )
 
-    async def ring(self, body: Any = None, *, content: bytes | None = None, content_type: str = "application/json",
-                   **url: Any) -> httpx.Response:
+    async def ring(
+        self,
+        body: Any = None,
+        *,
+        content: bytes | None = None,
+        content_type: str = "application/json",
+        **url: Any,
+    ) -> httpx.Response:
         async with httpx.AsyncClient(timeout=30) as client:
             if content is None:
                 return await client.post(self.webhook_url(**url), json=body)
-            return await client.post(self.webhook_url(**url), content=content,
-                                      headers={"content-type": content_type})
+            return await client.post(
+                self.webhook_url(**url), content=content, headers={"content-type": content_type}
+            )
 
     async def close(self) -> None:
         await self.stop()

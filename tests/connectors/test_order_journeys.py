@@ -56,7 +56,8 @@ async def test_poll_and_webhook_publish_each_real_change_once(rig: Rig, kafka_bo
         await rig.ring(h.doorbell(first))
         # the hidden checkout rung by webhook is fetched, recognised and not imported
         reply = await rig.ring(h.doorbell(hidden))
-        assert reply.status_code == 200 and reply.json()["not_imported"] == 1
+        assert reply.status_code == 200
+        assert reply.json()["not_imported"] == 1
 
 
 async def test_restart_reimports_nothing_and_misses_nothing(rig: Rig, kafka_bootstrap: str) -> None:
@@ -64,9 +65,12 @@ async def test_restart_reimports_nothing_and_misses_nothing(rig: Rig, kafka_boot
     connection = await rig.configure()
     assert rig.connector is not None
     before = [h.create_order(paid=True) for _ in range(130)]  # more than one page (100)
-    async with expect_events(kafka_bootstrap, rig.topics.orders, [_order(rig, i) for i in before], timeout=30):
+    async with expect_events(
+        kafka_bootstrap, rig.topics.orders, [_order(rig, i) for i in before], timeout=30
+    ):
         result = await rig.connector.poller.poll(connection)
-        assert result is not None and len(result.published) == 130
+        assert result is not None
+        assert len(result.published) == 130
 
     connector = await rig.restart()
     # while the connector was down: one order changed, two new ones
@@ -75,11 +79,13 @@ async def test_restart_reimports_nothing_and_misses_nothing(rig: Rig, kafka_boot
     expected = [_order(rig, before[7], PaymentStatus.REFUNDED)] + [_order(rig, i) for i in after]
     async with expect_events(kafka_bootstrap, rig.topics.orders, expected, timeout=20, settle=1.0):
         got = await connector.poller.poll(connection)
-        assert got is not None and sorted(got.published) == sorted([before[7], *after])
+        assert got is not None
+        assert sorted(got.published) == sorted([before[7], *after])
         # a second restart and poll: nothing at all
         connector = await rig.restart()
         again = await connector.poller.poll(connection)
-        assert again is not None and again.published == []
+        assert again is not None
+        assert again.published == []
 
 
 async def test_faults_lose_no_order(rig: Rig, kafka_bootstrap: str) -> None:
@@ -98,7 +104,8 @@ async def test_faults_lose_no_order(rig: Rig, kafka_bootstrap: str) -> None:
             assert reply.status_code == 200, reply.text
         await rig.connector.poller.poll(connection)
     seen = h.failures_seen()
-    assert seen.get(503, 0) > 0 and seen.get(429, 0) > 0, seen
+    assert seen.get(503, 0) > 0, seen
+    assert seen.get(429, 0) > 0, seen
 
 
 async def test_overlapping_polls_are_skipped(rig: Rig) -> None:
@@ -107,6 +114,8 @@ async def test_overlapping_polls_are_skipped(rig: Rig) -> None:
     assert rig.connector is not None
     h.create_order()
     h.inject(rate_limit=1, window_seconds=0.5)  # slows every call down
-    results = await asyncio.gather(rig.connector.poller.poll(connection), rig.connector.poller.poll(connection))
+    results = await asyncio.gather(
+        rig.connector.poller.poll(connection), rig.connector.poller.poll(connection)
+    )
     assert sorted(r is None for r in results) == [False, True]
     assert rig.connector.poller.skipped_overlapping == 1

@@ -192,8 +192,9 @@ class ShopHttp:
                     f"{method} {path}: cannot reach the shop ({type(exc).__name__})"
                 ) from None
         status = response.status_code
+        if status < 500 and status not in (408, 429):
+            self.breaker.success()  # the shop answered; a 4xx is about the request, not an outage
         if status < 400:
-            self.breaker.success()
             return response
         raise self._error_for(method, path, response)
 

@@ -67,9 +67,7 @@ class OrderIngest:
     def _lock(self, connection_id: str) -> asyncio.Lock:
         return self._locks.setdefault(connection_id, asyncio.Lock())
 
-    async def ingest(
-        self, ctx: OrderContext, raws: Sequence[Mapping[str, Any]], *, via: str
-    ) -> IngestResult:
+    async def ingest(self, ctx: OrderContext, raws: Sequence[Mapping[str, Any]], *, via: str) -> IngestResult:
         result = IngestResult()
         candidates: list[tuple[str, Event, datetime | None]] = []
         for raw in raws:

@@ -145,6 +145,7 @@ class ShopPlatform(ABC):
 
         Platforms that do not sign (Wix Automations) rely on the URL token alone.
         """
+        return None
 
     @abstractmethod
     def parse_credentials(self, credentials: Mapping[str, Any]) -> Mapping[str, str]:

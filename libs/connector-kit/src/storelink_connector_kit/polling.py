@@ -66,7 +66,9 @@ class Poller:
         lock = self._running.setdefault(connection.connection_id, asyncio.Lock())
         if lock.locked():
             self.skipped_overlapping += 1
-            log.info("poll still running, this one skipped", extra={"connection_id": connection.connection_id})
+            log.info(
+                "poll still running, this one skipped", extra={"connection_id": connection.connection_id}
+            )
             return None
         async with lock:
             return await self._poll(connection)
@@ -104,9 +106,7 @@ class PollScheduler:
 
     def sync(self) -> None:
         """Start loops for new connections, stop loops for removed or disabled ones."""
-        wanted = {
-            c.connection_id for c in self.poller.connections.mine() if c.enabled and c.import_orders
-        }
+        wanted = {c.connection_id for c in self.poller.connections.mine() if c.enabled and c.import_orders}
         for cid in list(self._tasks):
             if cid not in wanted:
                 self._tasks.pop(cid).cancel()
@@ -120,8 +120,10 @@ class PollScheduler:
             if connection is None:
                 return
             interval = connection.polling_interval_seconds
-            delay = self.rng.uniform(0, min(30.0, interval / 10)) if first else jittered(
-                interval, self.poller.policy.jitter_fraction, self.rng
+            delay = (
+                self.rng.uniform(0, min(30.0, interval / 10))
+                if first
+                else jittered(interval, self.poller.policy.jitter_fraction, self.rng)
             )
             first = False
             await asyncio.sleep(delay)

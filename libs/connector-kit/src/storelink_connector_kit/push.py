@@ -142,7 +142,9 @@ class SyncPusher:
         api = self.connections.api(connection)
         try:
             items = await self.catalog.items(cid, api, wanted={w.sku for w in pending})
-            await self.store.unpark(cid, kind, [s for s in (await self.store.parked(cid, kind)) if s in items])
+            await self.store.unpark(
+                cid, kind, [s for s in (await self.store.parked(cid, kind)) if s in items]
+            )
             known = [w for w in pending if w.sku in items]
             unknown = {
                 w.sku: f"sku {w.sku} is not in the shop: create the product there or fix its sku"
@@ -226,4 +228,3 @@ def _whole(quantity: Decimal) -> Decimal:
     if quantity <= 0:
         return Decimal(0)
     return quantity.to_integral_value(rounding="ROUND_FLOOR")
-

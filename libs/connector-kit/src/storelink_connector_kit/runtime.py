@@ -57,6 +57,8 @@ class ConnectorSettings(ServiceSettings):
     http_max_attempts: int = Field(default=6, ge=1)
     http_backoff_initial: float = Field(default=0.5, ge=0)
     http_rate_per_minute: float = Field(default=200.0, gt=0)
+    breaker_threshold: int = Field(default=5, ge=1, description="Failed calls in a row that pause a shop")
+    breaker_pause_seconds: float = Field(default=60.0, gt=0)
     poll_overlap_seconds: float = Field(default=600.0, ge=0)
     catalog_max_age_seconds: float = Field(default=3600.0, gt=0)
 
@@ -66,6 +68,8 @@ class ConnectorSettings(ServiceSettings):
             max_attempts=self.http_max_attempts,
             backoff_initial=self.http_backoff_initial,
             rate_per_minute=self.http_rate_per_minute,
+            breaker_threshold=self.breaker_threshold,
+            breaker_pause_seconds=self.breaker_pause_seconds,
         )
 
 
@@ -107,7 +111,9 @@ class Connector:
             policy=settings.http_policy(),
             base_url=settings.shop_base_url,
         )
-        self.publisher = EventPublisher(self.broker, self.topics, source=f"storelink/connector-{platform.platform}")
+        self.publisher = EventPublisher(
+            self.broker, self.topics, source=f"storelink/connector-{platform.platform}"
+        )
         self.ingest = OrderIngest(platform, self.publisher, self.store)
         self.poller = Poller(
             self.connections,

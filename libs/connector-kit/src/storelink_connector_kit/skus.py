@@ -35,7 +35,9 @@ class SkuCatalog:
         self._entries: dict[str, _Entry] = {}
         self.loads = 0
 
-    async def items(self, connection_id: str, api: ShopApi, *, wanted: set[str] | None = None) -> dict[str, CatalogItem]:
+    async def items(
+        self, connection_id: str, api: ShopApi, *, wanted: set[str] | None = None
+    ) -> dict[str, CatalogItem]:
         entry = self._entries.get(connection_id)
         age = self.clock() - entry.loaded_at if entry else None
         stale = entry is None or (age is not None and age > self.max_age)

@@ -206,6 +206,16 @@ class ConnectorStore:
             rows = await conn.execute(query.order_by(sync_state.c.sku))
             return [Wanted(r.sku, r.wanted, from_us(r.wanted_as_of_us), r.meta) for r in rows]
 
+    async def wanted(self, connection_id: str, kind: str) -> dict[str, str]:
+        """Every wanted value (sent or not), by sku."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(sync_state.c.sku, sync_state.c.wanted).where(
+                    sync_state.c.connection_id == connection_id, sync_state.c.kind == kind
+                )
+            )
+            return {r.sku: r.wanted for r in rows}
+
     async def pending_keys(self) -> list[tuple[str, str]]:
         query = (
             select(sync_state.c.connection_id, sync_state.c.kind)

@@ -64,7 +64,13 @@ class ShopHarness(Protocol):
         """Injected or throttled answers given so far, by HTTP status."""
         ...
 
-    def inject(self, *, fail_every: int = 0, fail_status: int = 503, rate_limit: int | None = None,
-               window_seconds: float | None = None) -> None: ...
+    def inject(
+        self,
+        *,
+        fail_every: int = 0,
+        fail_status: int = 503,
+        rate_limit: int | None = None,
+        window_seconds: float | None = None,
+    ) -> None: ...
 
     def clear_faults(self) -> None: ...

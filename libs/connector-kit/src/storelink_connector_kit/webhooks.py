@@ -8,6 +8,7 @@ a 5xx so the sender tries again (and the hourly poll is there anyway).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Mapping
@@ -28,7 +29,9 @@ DEFAULT_MAX_BODY = 256 * 1024
 
 
 def _problem(status: int, reason: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"status": "rejected" if status < 500 else "error", "reason": reason, **extra}, status)
+    return JSONResponse(
+        {"status": "rejected" if status < 500 else "error", "reason": reason, **extra}, status
+    )
 
 
 class WebhookIngress:
@@ -83,10 +86,8 @@ class WebhookIngress:
             flat: dict[str, Any] = {k: v[-1] for k, v in form.items()}
             for key, value in flat.items():
                 if isinstance(value, str) and value.lstrip().startswith("{"):
-                    try:
+                    with contextlib.suppress(ValueError):
                         flat[key] = json.loads(value)
-                    except ValueError:
-                        pass
             return flat
         raise WebhookRejected(
             f"content type {kind or '(none)'!r} is not accepted; send application/json", status=415
@@ -94,7 +95,9 @@ class WebhookIngress:
 
     async def handle(self, platform: str, connection_id: str, token: str, request: Request) -> JSONResponse:
         if platform != self.platform.platform.value:
-            return _problem(404, f"this endpoint serves {self.platform.platform.value} webhooks, not {platform!r}")
+            return _problem(
+                404, f"this endpoint serves {self.platform.platform.value} webhooks, not {platform!r}"
+            )
         connection = self.connections.registry.get(connection_id)
         if connection is None or connection.platform is not self.platform.platform:
             return _problem(404, "unknown connection")
@@ -125,7 +128,9 @@ class WebhookIngress:
             status = 503 if retryable else 502
             return _problem(status, f"the shop API could not be read ({exc.verdict.value}); try again later")
         if not raws:
-            return _problem(422, f"the shop does not know order(s) {', '.join(missing)}; nothing was imported")
+            return _problem(
+                422, f"the shop does not know order(s) {', '.join(missing)}; nothing was imported"
+            )
         ctx = OrderContext(tenant_id=connection.tenant_id, connection_id=connection.connection_id)
         try:
             result = await self.ingest.ingest(ctx, raws, via="webhook")
@@ -163,7 +168,9 @@ class WebhookIngress:
 
 
 def make_webhook_app(ingress: WebhookIngress, *, extra: list[APIRouter] | None = None) -> FastAPI:
-    app = FastAPI(title=f"Storelink {ingress.platform.platform.value} connector", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title=f"Storelink {ingress.platform.platform.value} connector", docs_url=None, redoc_url=None
+    )
     app.include_router(ingress.router())
     for router in extra or []:
         app.include_router(router)

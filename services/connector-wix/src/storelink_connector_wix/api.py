@@ -155,7 +155,9 @@ class WixApi(ShopApi):
             if not products or (isinstance(total, int) and offset >= total):
                 return items
 
-    async def _query_v3(self, path: str, key: str, extra: Mapping[str, Any] | None = None) -> list[Mapping[str, Any]]:
+    async def _query_v3(
+        self, path: str, key: str, extra: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
         found: list[Mapping[str, Any]] = []
         cursor: str | None = None
         while True:
@@ -171,6 +173,7 @@ class WixApi(ShopApi):
             next_cursor = _path(data, V3_NEXT_CURSOR)
             if not page or not next_cursor or _path(data, ("pagingMetadata", "hasNext")) is False:
                 return found
+            cursor = str(next_cursor)
 
     async def _load_v3(self) -> list[CatalogItem]:
         products = await self._query_v3("/stores/v3/products/query", "products", {"fields": ["VARIANT_INFO"]})
@@ -215,13 +218,18 @@ class WixApi(ShopApi):
                 "inventoryItem": {
                     "trackQuantity": True,
                     "variants": [
-                        {"variantId": u.item.variant_id or V1_DEFAULT_VARIANT, "quantity": _quantity(u.quantity)}
+                        {
+                            "variantId": u.item.variant_id or V1_DEFAULT_VARIANT,
+                            "quantity": _quantity(u.quantity),
+                        }
                         for u in group
                     ],
                 }
             }
             try:
-                await self.http.request_json("PATCH", f"/stores/v2/inventoryItems/product/{pid}", json_body=body)
+                await self.http.request_json(
+                    "PATCH", f"/stores/v2/inventoryItems/product/{pid}", json_body=body
+                )
             except (ShopNotFound, ShopRejected) as exc:
                 outcome.catalog_stale = outcome.catalog_stale or isinstance(exc, ShopNotFound)
                 outcome.failed.update({u.sku: str(exc) for u in group})
@@ -255,7 +263,9 @@ class WixApi(ShopApi):
                 "returnEntity": True,
                 "reason": "MANUAL",
             }
-            data = await self.http.request_json("POST", "/stores/v3/bulk/inventory-items/update", json_body=body)
+            data = await self.http.request_json(
+                "POST", "/stores/v3/bulk/inventory-items/update", json_body=body
+            )
             self._bulk_results(data, chunk, outcome, self._inventory_revision)
         return outcome
 
@@ -277,7 +287,9 @@ class WixApi(ShopApi):
                     revisions[str(item["id"])] = str(item.get("revision"))
             else:
                 code = _path(meta, ("error", "code")) or "UNKNOWN"
-                outcome.failed[u.sku] = f"Wix refused it: {code} {_path(meta, ('error', 'description')) or ''}".strip()
+                outcome.failed[u.sku] = (
+                    f"Wix refused it: {code} {_path(meta, ('error', 'description')) or ''}".strip()
+                )
                 if code in ("REVISION_MISMATCH", "NOT_FOUND", "ITEM_NOT_FOUND"):
                     outcome.catalog_stale = True
 
@@ -331,7 +343,10 @@ class WixApi(ShopApi):
                 for variant in variants:
                     if variant.get("id") in prices:
                         price = variant.setdefault("price", {})
-                        price["actualPrice"] = {**(price.get("actualPrice") or {}), "amount": format(prices[variant["id"]], "f")}
+                        price["actualPrice"] = {
+                            **(price.get("actualPrice") or {}),
+                            "amount": format(prices[variant["id"]], "f"),
+                        }
                 bodies.append(
                     {
                         "product": {
@@ -342,11 +357,15 @@ class WixApi(ShopApi):
                     }
                 )
             data = await self.http.request_json(
-                "POST", "/stores/v3/bulk/products/update", json_body={"products": bodies, "returnEntity": True}
+                "POST",
+                "/stores/v3/bulk/products/update",
+                json_body={"products": bodies, "returnEntity": True},
             )
             results = data.get("results") or []
             for index, pid in enumerate(chunk):
-                result = results[index] if index < len(results) and isinstance(results[index], Mapping) else {}
+                result = (
+                    results[index] if index < len(results) and isinstance(results[index], Mapping) else {}
+                )
                 meta = result.get("itemMetadata") or {}
                 group = by_product[pid]
                 if meta.get("success") is True:
@@ -385,7 +404,8 @@ class WixApi(ShopApi):
             return self._transport(exc)
         if version == NOT_INSTALLED:
             return ConnectionVerdict(
-                Verdict.WRONG_SHOP, f"Wix Stores is not installed on site {self.site_id}: is this the shop's site?"
+                Verdict.WRONG_SHOP,
+                f"Wix Stores is not installed on site {self.site_id}: is this the shop's site?",
             )
         try:
             await self.http.request_json(
@@ -397,7 +417,11 @@ class WixApi(ShopApi):
             return self._transport(exc)
         try:
             path = "/stores/v3/products/query" if version == V3 else "/stores/v1/products/query"
-            body = {"query": {"cursorPaging": {"limit": 1}}} if version == V3 else {"query": {"paging": {"limit": 1}}}
+            body = (
+                {"query": {"cursorPaging": {"limit": 1}}}
+                if version == V3
+                else {"query": {"paging": {"limit": 1}}}
+            )
             await self.http.request_json("POST", path, json_body=body)
         except ShopForbidden:
             return self._missing_permission("read products")
@@ -405,14 +429,16 @@ class WixApi(ShopApi):
             return self._transport(exc)
         label = "V3" if version == V3 else "V1"
         return ConnectionVerdict(
-            Verdict.OK, f"Connected to Wix site {self.site_id} (catalog {label}): orders and products can be read."
+            Verdict.OK,
+            f"Connected to Wix site {self.site_id} (catalog {label}): orders and products can be read.",
         )
 
     def _wrong_site(self) -> ConnectionVerdict:
         return ConnectionVerdict(
             Verdict.WRONG_SHOP,
             f"Wix does not know site {self.site_id} for this key's account. Check the Site ID (the id after "
-            "/dashboard/ in the dashboard address) and that the key was made in the account that owns the site.",
+            "/dashboard/ in the dashboard address) and that the key was made in the account that owns "
+            "the site.",
         )
 
     @staticmethod
@@ -427,7 +453,8 @@ class WixApi(ShopApi):
     def _transport(exc: ShopError) -> ConnectionVerdict:
         if isinstance(exc, ShopRateLimited):
             return ConnectionVerdict(
-                Verdict.RATE_LIMITED, "Wix is rate limiting this site right now (200 calls a minute); try again shortly."
+                Verdict.RATE_LIMITED,
+                "Wix is rate limiting this site right now (200 calls a minute); try again shortly.",
             )
         if isinstance(exc, ShopUnavailable):
             return ConnectionVerdict(Verdict.UNREACHABLE, f"Wix could not be reached: {exc}")

@@ -33,7 +33,10 @@ TAX_RATE_IS_FRACTION = True
 """[I] eCom `taxDetails.taxRate` is a decimal fraction ("0.22" = 22 %). A value above 1 is taken
 as a percentage already, so either reading gives the right rate."""
 
-SHIPPING_DESTINATION_PATHS = (("shippingInfo", "logistics", "shippingDestination"), ("shippingInfo", "shippingDestination"))
+SHIPPING_DESTINATION_PATHS = (
+    ("shippingInfo", "logistics", "shippingDestination"),
+    ("shippingInfo", "shippingDestination"),
+)
 """[I] The recipient: `shippingInfo.logistics.shippingDestination` in eCom; Automations payloads
 use `shippingInfo.shippingDestination`. Both are looked at, in this order."""
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from storelink_connector_kit.platform import MappingProblem, OrderContext
+from storelink_connector_wix.assumptions import SHIPPING_DESTINATION_PATHS
 from storelink_contracts import (
     Address,
     Buyer,
@@ -25,7 +26,6 @@ from storelink_contracts import (
     ShippingCharge,
 )
 from storelink_contracts.money import parse_decimal
-from storelink_connector_wix.assumptions import SHIPPING_DESTINATION_PATHS
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -206,7 +206,9 @@ def _discounts(raw: Mapping[str, Any], lines: list[OrderLine]) -> list[OrderDisc
     coupon = _get(applied[0], "coupon") if applied else None
     return [
         OrderDiscount(
-            name=_text(_get(coupon, "name")) or _text(_get(applied[0] if applied else None, "discountName")) or "Discount",
+            name=_text(_get(coupon, "name"))
+            or _text(_get(applied[0] if applied else None, "discountName"))
+            or "Discount",
             code=_text(_get(coupon, "code")),
             amount=rest,
         )

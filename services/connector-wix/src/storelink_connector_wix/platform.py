@@ -29,7 +29,9 @@ class WixPlatform(ShopPlatform):
     def parse_credentials(self, credentials: Mapping[str, Any]) -> Mapping[str, str]:
         key = str(credentials.get("api_key") or "").strip()
         if not key:
-            raise ValueError("the Wix API key is missing: create one at https://manage.wix.com/account/api-keys")
+            raise ValueError(
+                "the Wix API key is missing: create one at https://manage.wix.com/account/api-keys"
+            )
         if key.lower().startswith("bearer "):
             key = key[7:].strip()
         return {"api_key": key, "site_id": parse_site_id(str(credentials.get("site_id") or ""))}

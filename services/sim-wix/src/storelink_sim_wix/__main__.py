@@ -20,7 +20,9 @@ def run(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8091,
     rate_limit: Annotated[int, typer.Option(help="requests per minute per site")] = 200,
-    seed_demo: Annotated[bool, typer.Option("--demo/--empty", help="start with a demo account and sites")] = True,
+    seed_demo: Annotated[
+        bool, typer.Option("--demo/--empty", help="start with a demo account and sites")
+    ] = True,
 ) -> None:
     """Serve the Wix API simulator until Ctrl-C."""
     sim = WixSim(rate_limit=rate_limit)

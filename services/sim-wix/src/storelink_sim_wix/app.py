@@ -7,8 +7,8 @@ import base64
 import json
 import math
 import re
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,7 +22,9 @@ _DEC = re.compile(r'"\\u0000dec:(-?\d+(?:\.\d+)?)"')
 
 
 class SimError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, **details: Any) -> None:
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, **details: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -174,11 +176,17 @@ def create_app(sim: WixSim) -> FastAPI:
         if has_next and page:
             last = page[-1]
             next_cursor = _cursor(
-                {**state, "after": [str(last.get(field)), last["id"]] if not desc else None,
-                 "offset": state["offset"] + limit if desc else 0}
+                {
+                    **state,
+                    "after": [str(last.get(field)), last["id"]] if not desc else None,
+                    "offset": state["offset"] + limit if desc else 0,
+                }
             )
         return respond(
-            {"orders": page, "metadata": {"count": len(page), "cursors": {"next": next_cursor}, "hasNext": has_next}}
+            {
+                "orders": page,
+                "metadata": {"count": len(page), "cursors": {"next": next_cursor}, "hasNext": has_next},
+            }
         )
 
     @app.get("/ecom/v1/orders/{order_id}")
@@ -211,7 +219,10 @@ def create_app(sim: WixSim) -> FastAPI:
                 {
                     "id": vid,
                     "choices": v.get("choices", {}),
-                    "variant": {"sku": v["sku"], "priceData": {"price": v["price"] if p.managed else p.price}},
+                    "variant": {
+                        "sku": v["sku"],
+                        "priceData": {"price": v["price"] if p.managed else p.price},
+                    },
                     "stock": {"trackQuantity": True, "quantity": p.stock.get(vid, 0)},
                 }
                 for vid, v in p.variants.items()
@@ -270,14 +281,30 @@ def create_app(sim: WixSim) -> FastAPI:
         for index, pid in enumerate(ids):
             product = site.v1_products.get(pid)
             if product is None:
-                results.append({"itemMetadata": {"id": pid, "originalIndex": index, "success": False,
-                                                 "error": {"code": "NOT_FOUND", "description": "no such product"}}})
+                results.append(
+                    {
+                        "itemMetadata": {
+                            "id": pid,
+                            "originalIndex": index,
+                            "success": False,
+                            "error": {"code": "NOT_FOUND", "description": "no such product"},
+                        }
+                    }
+                )
                 continue
             product.price = Decimal(price)
             results.append({"itemMetadata": {"id": pid, "originalIndex": index, "success": True}})
         ok = sum(1 for r in results if r["itemMetadata"]["success"])
-        return respond({"results": results, "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(ids) - ok,
-                                                                   "undetailedFailures": 0}})
+        return respond(
+            {
+                "results": results,
+                "bulkActionMetadata": {
+                    "totalSuccesses": ok,
+                    "totalFailures": len(ids) - ok,
+                    "undetailedFailures": 0,
+                },
+            }
+        )
 
     @app.patch("/stores/v1/products/{product_id}/variants")
     async def v1_variants(product_id: str, request: Request) -> Response:
@@ -318,7 +345,12 @@ def create_app(sim: WixSim) -> FastAPI:
         )
 
     def v3_product_json(p: Any) -> dict[str, Any]:
-        return {"id": p.id, "name": p.name, "revision": str(p.revision), "variantsInfo": {"variants": p.variants}}
+        return {
+            "id": p.id,
+            "name": p.name,
+            "revision": str(p.revision),
+            "variantsInfo": {"variants": p.variants},
+        }
 
     def v3_inventory_json(i: Any) -> dict[str, Any]:
         return {
@@ -384,10 +416,18 @@ def create_app(sim: WixSim) -> FastAPI:
             if "trackQuantity" in data:
                 item.track = bool(data["trackQuantity"])
             item.revision += 1
-            results.append(bulk_result(index, item.id, None, v3_inventory_json(item) if body.get("returnEntity") else None))
+            results.append(
+                bulk_result(
+                    index, item.id, None, v3_inventory_json(item) if body.get("returnEntity") else None
+                )
+            )
         ok = sum(1 for r in results if r["itemMetadata"]["success"])
-        return respond({"results": results, "bulkActionMetadata": {"totalSuccesses": ok,
-                                                                   "totalFailures": len(results) - ok}})
+        return respond(
+            {
+                "results": results,
+                "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok},
+            }
+        )
 
     @app.post("/stores/v3/bulk/products/update")
     async def v3_bulk_products(request: Request) -> Response:
@@ -421,16 +461,26 @@ def create_app(sim: WixSim) -> FastAPI:
                 site.variants_lost += sum(1 for v in product.variants if v["id"] not in kept)
                 product.variants = [{**v, "id": v.get("id") or new_id()} for v in variants]
             product.revision += 1
-            results.append(bulk_result(index, product.id, None, v3_product_json(product) if body.get("returnEntity") else None))
+            results.append(
+                bulk_result(
+                    index, product.id, None, v3_product_json(product) if body.get("returnEntity") else None
+                )
+            )
         ok = sum(1 for r in results if r["itemMetadata"]["success"])
-        return respond({"results": results, "bulkActionMetadata": {"totalSuccesses": ok,
-                                                                   "totalFailures": len(results) - ok}})
+        return respond(
+            {
+                "results": results,
+                "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok},
+            }
+        )
 
     # ------------------------------------------------------------------ simulator controls
 
     @app.get("/_sim/calls")
     async def calls() -> Response:
-        return respond({"total": sim.total_calls, "by_route": dict(sim.calls), "by_status": dict(sim.statuses)})
+        return respond(
+            {"total": sim.total_calls, "by_route": dict(sim.calls), "by_status": dict(sim.statuses)}
+        )
 
     @app.post("/_sim/faults")
     async def faults(request: Request) -> Response:

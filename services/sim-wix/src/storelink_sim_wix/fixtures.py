@@ -5,10 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from storelink_sim_wix.state import V1, V1_DEFAULT_VARIANT, Site, V1Product, V3Inventory, V3Product, WixSim, new_id
+from storelink_sim_wix.state import (
+    V1,
+    V1_DEFAULT_VARIANT,
+    Site,
+    V1Product,
+    V3Inventory,
+    V3Product,
+    WixSim,
+    new_id,
+)
 
 
-def seed_catalog(site: Site, skus: list[str], *, per_product: int = 1, price: Decimal = Decimal("10.00")) -> None:
+def seed_catalog(
+    site: Site, skus: list[str], *, per_product: int = 1, price: Decimal = Decimal("10.00")
+) -> None:
     """Products holding `per_product` variants each, one sku per variant, stock 0."""
     for start in range(0, len(skus), per_product):
         group = skus[start : start + per_product]
@@ -16,12 +27,21 @@ def seed_catalog(site: Site, skus: list[str], *, per_product: int = 1, price: De
         if site.catalog == V1:
             managed = per_product > 1
             v1_variants: dict[str, dict[str, Any]] = (
-                {new_id(): {"sku": s, "price": price, "choices": {"Size": str(i)}} for i, s in enumerate(group)}
+                {
+                    new_id(): {"sku": s, "price": price, "choices": {"Size": str(i)}}
+                    for i, s in enumerate(group)
+                }
                 if managed
                 else {V1_DEFAULT_VARIANT: {"sku": group[0], "price": price, "choices": {}}}
             )
             site.v1_products[pid] = V1Product(
-                pid, f"Product {group[0]}", group[0], price, managed, v1_variants, dict.fromkeys(v1_variants, 0)
+                pid,
+                f"Product {group[0]}",
+                group[0],
+                price,
+                managed,
+                v1_variants,
+                dict.fromkeys(v1_variants, 0),
             )
             continue
         variants: list[dict[str, Any]] = []
@@ -94,15 +114,24 @@ def ecom_order(
             "total": {"amount": format(line_total + ship, "f")},
         },
         "billingInfo": {
-            "address": {"country": "SI", "city": "Ljubljana", "postalCode": "1000", "addressLine": "Slovenska 1"},
+            "address": {
+                "country": "SI",
+                "city": "Ljubljana",
+                "postalCode": "1000",
+                "addressLine": "Slovenska 1",
+            },
             "contactDetails": {"firstName": "Ana", "lastName": "Novak", "phone": "+38640111222"},
         },
         "shippingInfo": {
             "title": "Pošta Slovenije",
             "logistics": {
                 "shippingDestination": {
-                    "address": {"country": "SI", "city": "Ljubljana", "postalCode": "1000",
-                                "addressLine": "Slovenska 1"},
+                    "address": {
+                        "country": "SI",
+                        "city": "Ljubljana",
+                        "postalCode": "1000",
+                        "addressLine": "Slovenska 1",
+                    },
                     "contactDetails": {"firstName": "Ana", "lastName": "Novak"},
                 }
             },

@@ -24,7 +24,9 @@ def free_port() -> int:
 async def serve_sim(sim: WixSim, port: int | None = None) -> AsyncIterator[str]:
     """Run the simulator on 127.0.0.1 inside the current event loop; yields its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(create_app(sim), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(sim), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

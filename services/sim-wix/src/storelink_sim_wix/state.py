@@ -84,7 +84,9 @@ class Site:
                     out[v["sku"]] = p.stock.get(vid, 0)
             return out
         skus = {v["id"]: v.get("sku") for p in self.v3_products.values() for v in p.variants}
-        return {str(skus[i.variant_id]): i.quantity for i in self.v3_inventory.values() if i.variant_id in skus}
+        return {
+            str(skus[i.variant_id]): i.quantity for i in self.v3_inventory.values() if i.variant_id in skus
+        }
 
     def price_by_sku(self) -> dict[str, Decimal]:
         if self.catalog == V1:
@@ -114,7 +116,9 @@ class Faults:
 
 
 class WixSim:
-    def __init__(self, *, rate_limit: int = 200, window_seconds: float = 60.0, send_retry_after: bool = True) -> None:
+    def __init__(
+        self, *, rate_limit: int = 200, window_seconds: float = 60.0, send_retry_after: bool = True
+    ) -> None:
         self.keys: dict[str, ApiKey] = {}
         self.sites: dict[str, Site] = {}
         self.rate_limit = rate_limit
@@ -132,7 +136,9 @@ class WixSim:
 
     def add_key(self, account_id: str, permissions: set[str] | None = None, key: str | None = None) -> str:
         key = key or f"IST.{uuid.uuid4().hex}{uuid.uuid4().hex}"
-        self.keys[key] = ApiKey(key, account_id, permissions if permissions is not None else {"stores", "ecom"})
+        self.keys[key] = ApiKey(
+            key, account_id, permissions if permissions is not None else {"stores", "ecom"}
+        )
         return key
 
     def add_site(self, account_id: str, catalog: str = V3, site_id: str | None = None) -> Site:
@@ -158,7 +164,9 @@ class WixSim:
         return sum(self.calls.values())
 
     def writes(self) -> int:
-        return sum(n for route, n in self.calls.items() if route.split(" ")[0] in ("PATCH", "PUT") or "bulk" in route)
+        return sum(
+            n for route, n in self.calls.items() if route.split(" ")[0] in ("PATCH", "PUT") or "bulk" in route
+        )
 
     # ------------------------------------------------------------------ orders
 
@@ -188,6 +196,6 @@ class WixSim:
         while hits and now - hits[0] >= self.window_seconds:
             hits.popleft()
         if len(hits) >= self.rate_limit:
-            return max(0.001, self.window_seconds - (now - hits[0]))
+            return max(0.001, self.window_seconds - (now - hits[0])) if hits else self.window_seconds
         hits.append(now)
         return None
