@@ -31,6 +31,10 @@ class ShopamineRig(Rig):
     async def start(self, **overrides: object) -> Connector:
         connector = Connector(self.harness.platform, self.settings(**overrides), secrets=self.box)
         self.connector = use_shopamine_pusher(connector)
+        # background=False should mean no poll loops, but the kit starts them on every connection
+        # change (runtime.on_connection → scheduler.sync); a poll firing at a random moment would
+        # publish orders the journeys expect only from their own explicit polls and webhooks.
+        connector.scheduler.sync = lambda: None  # type: ignore[method-assign]
         await self.connector.start(background=False)
         return self.connector
 
