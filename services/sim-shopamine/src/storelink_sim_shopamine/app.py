@@ -61,6 +61,13 @@ def _paged(rows: list[dict[str, Any]], page: int, limit: int) -> dict[str, Any]:
     }
 
 
+def _retry_after(wait: float, shop: Shop) -> str:
+    """Whole seconds, as HTTP says; a test's sub-second window gets the exact wait instead, so that a
+    throttled client is not held for a whole second by a limit that resets every 0.2 s."""
+    window = shop.rate_limit[1] if shop.rate_limit else 60.0
+    return f"{wait:.3f}" if window < 1 else str(math.ceil(wait))
+
+
 async def _body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
@@ -125,7 +132,9 @@ class Gateway:
             )
         wait = shop.admit()
         if wait is not None:
-            raise SimError(429, "rate_limited", "too many requests", {"Retry-After": f"{math.ceil(wait)}"})
+            raise SimError(
+                429, "rate_limited", "too many requests", {"Retry-After": _retry_after(wait, shop)}
+            )
         entity = parts[3]
         if entity not in ENTITY_SCOPES:
             raise SimError(404, "not_found", f"unknown entity {entity}")
