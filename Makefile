@@ -7,7 +7,7 @@ PYTHON      ?= python3
 UV_VERSION  := 0.13.8
 TOOLS       := .tools
 UV          := $(TOOLS)/bin/uv
-export UV_PYTHON := $(shell command -v $(PYTHON))
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 RUN         := $(UV) run --frozen --no-sync
@@ -15,7 +15,7 @@ STATE       ?= $(CURDIR)/.state
 export STORELINK_STATE := $(STATE)
 PACKAGES     = $(foreach d,$(wildcard libs/*/src/storelink_* services/*/src/storelink_*),-p $(notdir $(d)))
 
-.PHONY: help install test test-fast up down lint format schemas bench kafka-up kafka-down clean
+.PHONY: help install test up down lint format schemas deploy-render bench kafka-up kafka-down clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,9 +24,14 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(UV) ## install uv, the workspace (uv.lock) and the Kafka broker jars
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+install: $(UV) ## install uv, the workspace (uv.lock), the Kafka broker jars, PostgreSQL binaries
 	$(UV) sync --frozen --all-packages
 	bash deploy/local/kafka.sh fetch
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  echo "installing PostgreSQL server binaries (Debian package postgresql) for the ledger tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends postgresql; }
 
 test: install ## set everything up and run every test (a real Kafka broker is started)
 	$(RUN) pytest
@@ -55,6 +60,9 @@ format: install ## apply ruff's fixes and formatting
 
 schemas: install ## write JSON Schemas and the AsyncAPI document into docs/
 	$(RUN) storelink schemas --docs-dir docs
+
+deploy-render: install ## regenerate docker-compose*.yml and deploy/k8s from deploy/services.toml
+	$(RUN) python deploy/render.py
 
 bench: install ## run the benchmarks in bench/ (prints figures; not pass/fail)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done

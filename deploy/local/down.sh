@@ -1,5 +1,44 @@
 #!/usr/bin/env bash
-# `make down`: stops what `make up` started (only processes from its own pid files).
+# `make down`: stops what `make up` started, and only that: the processes named by its pid files
+# (demo, up.sh, honcho and every process honcho reported starting) and the local Kafka broker.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+STATE="${STORELINK_STATE:-$PWD/.state}"
+LOCAL="$STATE/local"
+
+log() { printf 'down: %s\n' "$*" >&2; }
+
+pid_of() { [[ -s "$1" ]] && tr -dc '0-9' <"$1"; }
+
+# Sends SIGTERM, waits up to $2 seconds, then SIGKILL. Only if the pid still runs what we started
+# (its command line contains $3), so a reused pid is never touched.
+stop_pid() {
+  local pid="$1" wait_s="$2" marker="$3" i
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+  if [[ -r "/proc/$pid/cmdline" ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$marker"; then
+    log "pid $pid is not ours any more ($marker); left alone"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < wait_s * 10; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  log "pid $pid still alive after ${wait_s}s; SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+if [[ -d "$LOCAL" ]]; then
+  stop_pid "$(pid_of "$LOCAL/demo.pid" || true)" 10 "deploy/local/demo.py"
+  if [[ "$(pid_of "$LOCAL/up.pid" || true)" != "$PPID" ]]; then
+    stop_pid "$(pid_of "$LOCAL/up.pid" || true)" 5 "deploy/local/up.sh"
+  fi
+  # The pids honcho reported ("<name> started (pid=N)"), read before honcho goes.
+  children=()
+  if [[ -f "$LOCAL/honcho.log" ]]; then
+    mapfile -t children < <(sed -n 's/.*| \([a-z0-9.-]*\) started (pid=\([0-9]*\)).*/\2/p' "$LOCAL/honcho.log")
+  fi
+  # honcho sends SIGTERM to each process and SIGKILL to those still there after its own wait.
+  stop_pid "$(pid_of "$LOCAL/honcho.pid" || true)" 40 "honcho"
+  for pid in "${children[@]}"; do stop_pid "$pid" 25 "storelink_kit.launch"; done
+  rm -f "$LOCAL/demo.pid" "$LOCAL/up.pid" "$LOCAL/honcho.pid"
+fi
 bash deploy/local/kafka.sh stop
+log "stopped"

@@ -58,12 +58,14 @@ class SyncPusher:
         *,
         debounce_seconds: float = 2.0,
         retry_seconds: float = 30.0,
+        max_delay_seconds: float = 30.0,
     ) -> None:
         self.connections = connections
         self.store = store
         self.catalog = catalog or SkuCatalog()
         self.debounce_seconds = debounce_seconds
         self.retry_seconds = retry_seconds
+        self.max_delay_seconds = max_delay_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
@@ -83,6 +85,7 @@ class SyncPusher:
         ]
 
     async def accept_stock(self, batch: Sequence[tuple[StockChanged, Envelope | None]]) -> int:
+        self._wake.set()  # activity: keeps a debounce window open while this batch is stored
         by_conn: dict[str, list[Wanted]] = {}
         for event, envelope in batch:
             for c in self._stock_targets(event, envelope):
@@ -96,6 +99,7 @@ class SyncPusher:
         return sum(len(w) for w in by_conn.values())
 
     async def accept_prices(self, batch: Sequence[tuple[PriceChanged, Envelope | None]]) -> int:
+        self._wake.set()
         by_key: dict[tuple[str, str], list[Wanted]] = {}
         for event, envelope in batch:
             for c in self.connections.registry.for_tenant(event.tenant_id):
@@ -215,12 +219,23 @@ class SyncPusher:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.retry_seconds)
-            self._wake.clear()
-            await asyncio.sleep(self.debounce_seconds)
+            await self._quiet()
             try:
                 await self.flush_all()
             except Exception:
                 log.exception("push flush crashed; retrying later")
+
+    async def _quiet(self) -> None:
+        """Wait until no change arrived for `debounce_seconds` (at most `max_delay_seconds`), so a
+        burst is sent once, with its final values, instead of in intermediate slices."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_delay_seconds
+        while True:
+            self._wake.clear()
+            await asyncio.sleep(self.debounce_seconds)
+            if not self._wake.is_set() or loop.time() >= deadline:
+                self._wake.clear()
+                return
 
 
 def _whole(quantity: Decimal) -> Decimal:

@@ -52,6 +52,7 @@ class ConnectorSettings(ServiceSettings):
     max_webhook_body: int = Field(default=DEFAULT_MAX_BODY, ge=1024)
     push_debounce_seconds: float = Field(default=2.0, ge=0)
     push_retry_seconds: float = Field(default=30.0, gt=0)
+    push_max_delay_seconds: float = Field(default=30.0, gt=0, description="Longest a burst is held back")
     push_batch_records: int = Field(default=5000, ge=1)
     http_timeout_seconds: float = Field(default=20.0, gt=0)
     http_max_attempts: int = Field(default=6, ge=1)
@@ -128,6 +129,7 @@ class Connector:
             SkuCatalog(max_age=settings.catalog_max_age_seconds),
             debounce_seconds=settings.push_debounce_seconds,
             retry_seconds=settings.push_retry_seconds,
+            max_delay_seconds=settings.push_max_delay_seconds,
         )
         self.webhooks = WebhookIngress(self.connections, self.ingest, max_body=settings.max_webhook_body)
         self._subscribe()

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     delete,
     or_,
     select,
@@ -228,19 +229,20 @@ class ConnectorStore:
     async def mark_sent(self, connection_id: str, kind: str, sent: Sequence[Wanted]) -> None:
         if not sent:
             return
-        async with self.engine.begin() as conn:
-            for w in sent:
-                await conn.execute(
-                    update(sync_state)
-                    .where(
-                        and_(
-                            sync_state.c.connection_id == connection_id,
-                            sync_state.c.kind == kind,
-                            sync_state.c.sku == w.sku,
-                        )
-                    )
-                    .values(sent=w.value, sent_as_of_us=to_us(w.as_of))
+        stmt = (
+            update(sync_state)
+            .where(
+                and_(
+                    sync_state.c.connection_id == bindparam("c"),
+                    sync_state.c.kind == bindparam("k"),
+                    sync_state.c.sku == bindparam("s"),
                 )
+            )
+            .values(sent=bindparam("v"), sent_as_of_us=bindparam("a"))
+        )
+        rows = [{"c": connection_id, "k": kind, "s": w.sku, "v": w.value, "a": to_us(w.as_of)} for w in sent]
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt, rows)
 
     async def sent_value(self, connection_id: str, kind: str, sku: str) -> str | None:
         async with self.engine.connect() as conn:

@@ -1,0 +1,83 @@
+"""The installed ERP adapters, found through the `storelink.erp_adapters` entry-point group.
+
+The CLI (`storelink render`, `storelink erp-test-connection`) and the control plane use this to
+reach an adapter's client without importing every adapter by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+from storelink_contracts import CompanyProfile, ErpSystem
+from storelink_erp_kit.client import ConnectionVerdict, ErpClient, Verdict
+from storelink_erp_kit.errors import ErpError
+from storelink_kit.secrets import SecretBox, SecretError
+
+ENTRY_POINT_GROUP = "storelink.erp_adapters"
+
+
+@dataclass(frozen=True, slots=True)
+class ErpAdapterSpec:
+    erp: ErpSystem
+    make_client: Callable[..., ErpClient]
+    """`make_client(credentials: dict, *, url: str | None, timeout: float) -> ErpClient`."""
+    placeholder_credentials: dict[str, str]
+    """What `render` shows when no credentials are given (the secret is masked anyway)."""
+
+
+def installed_adapters() -> dict[ErpSystem, ErpAdapterSpec]:
+    found: dict[ErpSystem, ErpAdapterSpec] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        spec = ep.load()
+        if isinstance(spec, ErpAdapterSpec):
+            found[spec.erp] = spec
+    return found
+
+
+def adapter_for(erp: ErpSystem | str) -> ErpAdapterSpec:
+    system = ErpSystem(erp)
+    adapters = installed_adapters()
+    if system not in adapters:
+        raise LookupError(
+            f"the {system.value} adapter is not installed (installed: "
+            f"{', '.join(sorted(a.value for a in adapters)) or 'none'})"
+        )
+    return adapters[system]
+
+
+async def check_erp_connection(
+    erp: ErpSystem | str, credentials: dict[str, Any], *, url: str | None = None, timeout: float = 15.0
+) -> ConnectionVerdict:
+    """One clear verdict: ok, wrong secret, wrong company id/token, missing privileges, unreachable.
+
+    For the control plane (call it with the decrypted credentials) and the CLI.
+    """
+    try:
+        client = adapter_for(erp).make_client(credentials, url=url, timeout=timeout)
+    except ErpError as exc:
+        return ConnectionVerdict(Verdict.WRONG_ACCOUNT, exc.reason)
+    try:
+        return await client.test_connection()
+    finally:
+        await client.aclose()
+
+
+async def check_company_erp(
+    company: CompanyProfile, box: SecretBox, *, url: str | None = None, timeout: float = 15.0
+) -> ConnectionVerdict:
+    """The control plane's entry: test a company's stored (encrypted) ERP credentials."""
+    if not company.erp_credentials_encrypted:
+        return ConnectionVerdict(
+            Verdict.WRONG_ACCOUNT, f"no {company.erp.value} credentials are set for company {company.name!r}"
+        )
+    try:
+        credentials = box.decrypt_json(company.erp_credentials_encrypted)
+    except SecretError:
+        return ConnectionVerdict(
+            Verdict.UNEXPECTED,
+            "the stored ERP credentials cannot be decrypted with this hub's key: enter them again",
+        )
+    return await check_erp_connection(company.erp, credentials, url=url, timeout=timeout)

@@ -1,0 +1,54 @@
+"""Remembering the last published stock/price values, so polling publishes only changes.
+
+Kept in the same database as the ledger: a restart does not republish every value. The new
+values are remembered only after they were published (acks=all), so a crash in between
+publishes them again rather than losing them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storelink_erp_kit.database import observed_values as t
+
+_CHUNK = 500
+
+
+class ObservedValues:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def known(self, scope: str) -> dict[str, str]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(t.c.item, t.c.value).where(t.c.scope == scope))).all()
+        return {r[0]: r[1] for r in rows}
+
+    async def changes(self, scope: str, values: Mapping[str, str]) -> dict[str, str]:
+        """The items whose value differs from the remembered one (or that are new)."""
+        known = await self.known(scope)
+        return {item: value for item, value in values.items() if known.get(item) != value}
+
+    async def remember(self, scope: str, values: Mapping[str, str]) -> None:
+        if not values:
+            return
+        known = await self.known(scope)
+        now = time.time()
+        items = list(values.items())
+        async with self.engine.begin() as conn:
+            for i in range(0, len(items), _CHUNK):
+                new_rows = []
+                for item, value in items[i : i + _CHUNK]:
+                    if item in known:
+                        await conn.execute(
+                            update(t)
+                            .where(and_(t.c.scope == scope, t.c.item == item))
+                            .values(value=value, observed_at=now)
+                        )
+                    else:
+                        new_rows.append({"scope": scope, "item": item, "value": value, "observed_at": now})
+                if new_rows:
+                    await conn.execute(insert(t), new_rows)

@@ -1,0 +1,82 @@
+"""What an ERP adapter must offer: one `ErpClient` per ERP, used by the shared consume loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from storelink_contracts import DocumentRequested, FiscalCodes
+
+
+@dataclass(frozen=True, slots=True)
+class ErpDocumentRef:
+    """A document as the ERP knows it."""
+
+    erp_id: str
+    number: str | None = None
+    fiscal: FiscalCodes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    warehouse: str
+    sku: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PriceLevel:
+    """A price-list entry as the ERP holds it: net, gross or both (the connection picks one)."""
+
+    price_list: str
+    sku: str
+    currency: str
+    tax_rate: Decimal
+    net: Decimal | None = None
+    gross: Decimal | None = None
+
+
+class Verdict(StrEnum):
+    """One clear verdict per way a connection can be wrong."""
+
+    OK = "ok"
+    WRONG_SECRET = "wrong_secret"  # noqa: S105 - a verdict name
+    WRONG_ACCOUNT = "wrong_account"
+    MISSING_PRIVILEGES = "missing_privileges"
+    UNREACHABLE = "unreachable"
+    UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionVerdict:
+    verdict: Verdict
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.OK
+
+
+@runtime_checkable
+class ErpClient(Protocol):
+    """One tenant's ERP account. Every method raises `storelink_erp_kit.errors` exceptions."""
+
+    async def create_document(
+        self, doc: DocumentRequested, related: ErpDocumentRef | None = None
+    ) -> ErpDocumentRef:
+        """Create the document (never retried blindly by the caller)."""
+        ...
+
+    async def find_document(self, doc: DocumentRequested) -> ErpDocumentRef | None:
+        """Look the document up by its reference (the shop order number)."""
+        ...
+
+    async def test_connection(self) -> ConnectionVerdict: ...
+
+    async def read_stock(self, warehouse: str | None = None) -> list[StockLevel]: ...
+
+    async def read_prices(self, price_lists: list[str]) -> list[PriceLevel]: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,124 @@
+"""The one async data layer: SQLAlchemy Core over aiosqlite (default) or asyncpg (PostgreSQL).
+
+The schema is created by numbered migrations run at start (`migrate`); each is recorded in
+`storelink_schema_migrations`, so a restart or a second replica never applies one twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "storelink_schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", Float, nullable=False),
+)
+
+document_ledger = Table(
+    "erp_document_ledger",
+    metadata,
+    Column("idempotency_key", String(400), primary_key=True),
+    Column("erp", String(40), nullable=False),
+    Column("tenant_id", String(200), nullable=False),
+    Column("connection_id", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_until", Float, nullable=True),
+    Column("erp_document_id", String(200), nullable=True),
+    Column("erp_number", String(200), nullable=True),
+    Column("fiscal_zoi", String(100), nullable=True),
+    Column("fiscal_eor", String(100), nullable=True),
+    Column("error_code", String(100), nullable=True),
+    Column("error_reason", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+observed_values = Table(
+    "erp_observed_values",
+    metadata,
+    Column("scope", String(400), nullable=False),
+    Column("item", String(400), nullable=False),
+    Column("value", String(400), nullable=False),
+    Column("observed_at", Float, nullable=False),
+    UniqueConstraint("scope", "item", name="uq_erp_observed_values_scope_item"),
+)
+
+
+def _v1_ledger(conn: Connection) -> None:
+    document_ledger.create(conn, checkfirst=True)
+
+
+def _v2_observed_values(conn: Connection) -> None:
+    observed_values.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "document ledger", _v1_ledger),
+    (2, "observed stock and price values", _v2_observed_values),
+]
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """`sqlite+aiosqlite:///path.db` or `postgresql+asyncpg://user@host:port/db`."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+async def migrate(engine: AsyncEngine) -> list[int]:
+    """Apply every migration not applied yet; returns the versions applied now."""
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: schema_migrations.create(c, checkfirst=True))
+    applied: list[int] = []
+    for version, name, step in MIGRATIONS:
+        async with engine.begin() as conn:
+            done = await conn.scalar(
+                select(schema_migrations.c.version).where(schema_migrations.c.version == version)
+            )
+            if done is not None:
+                continue
+            await conn.run_sync(step)
+            try:
+                await conn.execute(
+                    insert(schema_migrations).values(version=version, name=name, applied_at=time.time())
+                )
+            except IntegrityError:  # another replica applied it at the same moment
+                continue
+            applied.append(version)
+    return applied

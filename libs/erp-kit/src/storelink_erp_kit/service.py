@@ -1,0 +1,183 @@
+"""Assembling an ERP adapter service: broker, connections registry, ledger, consume loop, polling.
+
+Each adapter (erp-metakocka, erp-eracuni) supplies only its settings and a client factory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storelink_contracts import ErpSystem
+from storelink_erp_kit.changes import ObservedValues
+from storelink_erp_kit.consumer import DocumentConsumer, subscribe_documents
+from storelink_erp_kit.database import make_engine, migrate
+from storelink_erp_kit.ledger import Ledger
+from storelink_erp_kit.polling import Poller
+from storelink_erp_kit.processor import AttemptPolicy, DocumentProcessor
+from storelink_erp_kit.tenants import ClientFactory, ErpClientPool
+from storelink_kit.broker import make_broker
+from storelink_kit.connections import ConnectionRegistry, subscribe_connections
+from storelink_kit.publishing import EventPublisher
+from storelink_kit.secrets import SecretBox
+from storelink_kit.service import make_app
+from storelink_kit.settings import ServiceSettings
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGI = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class AdapterSettings(ServiceSettings):
+    """Settings every ERP adapter has (each adapter sets its own env prefix)."""
+
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite under STORELINK_STATE")
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    lease_seconds: float = Field(default=120.0, gt=0, description="How long a key stays locked to one worker")
+    max_attempts: int = Field(default=5, ge=1, description="Transient failures retried before DocumentFailed")
+    attempt_backoff_seconds: float = Field(default=1.0, ge=0)
+    attempt_backoff_max_seconds: float = Field(default=30.0, ge=0)
+    max_concurrency: int = Field(default=16, ge=1, description="Orders processed at once")
+    max_batch: int = Field(default=200, ge=1)
+    session_timeout_ms: int = Field(default=10_000, ge=6000)
+    polling: bool = True
+    poll_interval_seconds: float = Field(default=300.0, gt=0)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        state = Path(os.environ.get("STORELINK_STATE", ".state"))
+        state.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{state / (self.service_name + '.db')}"
+
+
+@dataclass
+class Adapter:
+    erp: ErpSystem
+    settings: AdapterSettings
+    broker: KafkaBroker
+    registry: ConnectionRegistry
+    pool: ErpClientPool
+    engine: AsyncEngine
+    ledger: Ledger
+    publisher: EventPublisher
+    processor: DocumentProcessor
+    observed: ObservedValues
+    poller: Poller
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start_background(self) -> None:
+        await migrate(self.engine)
+        if self.settings.polling:
+            self.tasks.append(asyncio.create_task(self.poller.run_forever()))
+
+    async def stop_background(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.pool.aclose()
+        await self.engine.dispose()
+
+
+def build_adapter(
+    erp: ErpSystem,
+    settings: AdapterSettings,
+    factory: ClientFactory,
+    *,
+    box: SecretBox | None = None,
+    owner: str | None = None,
+) -> Adapter:
+    topics = settings.kafka.topics
+    broker = make_broker(settings)
+    registry = ConnectionRegistry()
+    subscribe_connections(broker, registry, topics)
+    pool = ErpClientPool(erp=erp, registry=registry, box=box or SecretBox.from_env(), factory=factory)
+    engine = make_engine(settings.resolved_database_url())
+    ledger = Ledger(engine, lease_seconds=settings.lease_seconds)
+    publisher = EventPublisher(broker, topics, source=f"storelink/{settings.service_name}")
+    processor = DocumentProcessor(
+        ledger=ledger,
+        client_for=pool.for_document,
+        publisher=publisher,
+        owner=owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        policy=AttemptPolicy(
+            max_attempts=settings.max_attempts,
+            backoff_seconds=settings.attempt_backoff_seconds,
+            backoff_max_seconds=settings.attempt_backoff_max_seconds,
+        ),
+    )
+    consumer = DocumentConsumer(
+        erp=erp,
+        processor=processor,
+        broker=broker,
+        service=settings.service_name,
+        max_concurrency=settings.max_concurrency,
+    )
+    subscribe_documents(
+        broker,
+        consumer,
+        topics=topics,
+        settings=settings,
+        max_records=settings.max_batch,
+        session_timeout_ms=settings.session_timeout_ms,
+    )
+    observed = ObservedValues(engine)
+    poller = Poller(
+        erp=erp,
+        connections=registry.all,
+        client_for=pool.for_connection,
+        observed=observed,
+        publisher=publisher,
+        interval_seconds=settings.poll_interval_seconds,
+    )
+    return Adapter(
+        erp, settings, broker, registry, pool, engine, ledger, publisher, processor, observed, poller
+    )
+
+
+def with_prefix_routes(main: Any, routes: dict[str, Any]) -> ASGI:
+    """Send HTTP requests under a path prefix to another ASGI app (e.g. a FastAPI webhook app)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for prefix, sub in routes.items():
+                if scope["path"].startswith(prefix):
+                    await sub(scope, receive, send)
+                    return
+        await main(scope, receive, send)
+
+    return app
+
+
+def make_adapter_app(adapter: Adapter, prefix_routes: dict[str, Any] | None = None) -> ASGI:
+    """The FastStream app (health, readiness, consumers) plus HTTP routes, with startup hooks."""
+    app: AsgiFastStream = make_app(adapter.broker)
+
+    @app.on_startup
+    async def _start() -> None:
+        await migrate(adapter.engine)
+
+    @app.after_startup
+    async def _background() -> None:
+        if adapter.settings.polling:
+            adapter.tasks.append(asyncio.create_task(adapter.poller.run_forever()))
+
+    @app.on_shutdown
+    async def _stop() -> None:
+        await adapter.stop_background()
+
+    return with_prefix_routes(app, prefix_routes or {})

@@ -1,0 +1,1 @@
+"""Test helpers for ERP adapters (a throwaway PostgreSQL, ...)."""

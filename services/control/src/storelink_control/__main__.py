@@ -1,0 +1,16 @@
+"""`python -m storelink_control` / `storelink-control`: run the control service."""
+
+from __future__ import annotations
+
+from storelink_control.app import create_app
+from storelink_control.settings import ControlSettings
+from storelink_kit.service import serve
+
+
+def main() -> None:
+    settings = ControlSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""HTTP routes, grouped by what a person works with."""

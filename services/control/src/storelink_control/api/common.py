@@ -1,0 +1,25 @@
+"""Response declarations shared by the routes (so the OpenAPI document lists every error)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storelink_control.schemas import ErrorOut, ValidationProblem
+
+AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No token, or an unknown or revoked one"},
+    429: {"model": ErrorOut, "description": "Too many requests; see Retry-After"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "Not found (also: it belongs to another tenant)"}
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationProblem, "description": "Each bad field, and why"}
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorOut, "description": "Kafka did not take the change; nothing was saved"}
+}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "Needs an operator token"}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut, "description": "It exists already"}}

@@ -1,0 +1,108 @@
+"""The control service: FastAPI app whose lifespan migrates the database and starts Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from storelink_control.api import connections, problems, tenants
+from storelink_control.auth import ensure_operator_token
+from storelink_control.control import Control
+from storelink_control.db.engine import make_engine, make_sessions, migrate
+from storelink_control.errors import install_handlers
+from storelink_control.operations import republish_all
+from storelink_control.ratelimit import RateLimit
+from storelink_control.settings import ControlSettings
+from storelink_control.status import subscribe_status
+from storelink_control.testers import TesterRegistry
+from storelink_kit.broker import make_broker
+from storelink_kit.publishing import EventPublisher
+from storelink_kit.secrets import SecretBox
+
+DESCRIPTION = """\
+Where a person connects a shop to the company's ERP: add a tenant (the company and its ERP), add a
+shop connection with its settings, press *Test connection*, copy the webhook URL into the shop, and
+later see whether it works (status, needs-attention items, dead letters, replays).
+
+Every call needs `Authorization: Bearer <token>`. A token belongs to one tenant and sees only that
+tenant's data (anything else answers 404); an operator token sees every tenant.
+"""
+
+
+def create_app(
+    settings: ControlSettings | None = None,
+    *,
+    testers: TesterRegistry | None = None,
+    box: SecretBox | None = None,
+) -> FastAPI:
+    settings = settings or ControlSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        secret_box = box or SecretBox.from_env()
+        engine = make_engine(settings.database_url)
+        await migrate(engine)
+        sessions = make_sessions(engine)
+        if settings.operator_token is not None:
+            async with sessions() as session, session.begin():
+                await ensure_operator_token(session, settings.operator_token.get_secret_value())
+        broker = make_broker(settings)
+        topics = settings.kafka.topics
+        if settings.consume_status:
+            subscribe_status(broker, sessions, topics, settings.status_group_id)
+        await broker.start()
+        control = Control(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            broker=broker,
+            publisher=EventPublisher(broker, topics, source=settings.service_name),
+            topics=topics,
+            box=secret_box,
+            testers=testers if testers is not None else TesterRegistry.from_entry_points(),
+            limiter=RateLimit(settings.rate_limit, settings.rate_limit_storage),
+        )
+        app.state.control = control
+        try:
+            await republish_all(control)
+            yield
+        finally:
+            await broker.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Storelink control plane",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+    app.include_router(tenants.router)
+    app.include_router(connections.router)
+    app.include_router(problems.router)
+
+    @app.get("/healthz", tags=["health"], include_in_schema=True)
+    async def healthz() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Database or Kafka not ready"}})
+    async def readyz() -> Any:
+        """The database and Kafka both answer."""
+        control: Control = app.state.control
+        try:
+            async with control.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            kafka = await control.broker.ping(timeout=5.0)
+        except Exception:
+            return JSONResponse({"status": "database not ready"}, status_code=503)
+        if not kafka:
+            return JSONResponse({"status": "kafka not ready"}, status_code=503)
+        return {"status": "ok"}
+
+    return app

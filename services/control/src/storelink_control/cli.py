@@ -1,0 +1,587 @@
+"""`storelink tenants|connections|status|dlq|attention|control`: the control API from a terminal.
+
+Every command talks to a running control service over HTTP: `--url` / STORELINK_CONTROL_URL and
+`--token` / STORELINK_CONTROL_TOKEN. Secrets given as options are sent once and never printed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err = Console(stderr=True)
+
+Url = Annotated[
+    str,
+    typer.Option("--url", envvar="STORELINK_CONTROL_URL", help="Control API address", show_default=True),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token", envvar="STORELINK_CONTROL_TOKEN", help="API token (tenant or operator)", show_default=False
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+class Api:
+    def __init__(self, url: str, token: str | None) -> None:
+        if not token:
+            _fail("no API token: pass --token or set STORELINK_CONTROL_TOKEN")
+        self.client = httpx.Client(
+            base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60.0
+        )
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            _fail(f"cannot reach the control API at {self.client.base_url}: {type(exc).__name__}")
+        if response.status_code >= 400:
+            _explain(response)
+        return response.json()
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+def _explain(response: httpx.Response) -> NoReturn:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"detail": response.text}
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors:
+        table = Table("field", "problem", title=f"{response.status_code}: the request was refused")
+        for item in errors:
+            table.add_row(str(item.get("field")), str(item.get("problem")))
+        err.print(table)
+        raise typer.Exit(1)
+    detail = body.get("detail") if isinstance(body, dict) else body
+    _fail(f"{response.status_code}: {detail}")
+
+
+def _pairs(items: list[str] | None, what: str) -> dict[str, Any]:
+    """`key=value` options; values are parsed as JSON when they can be (true, 60, [..])."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"{what} {item!r} must look like key=value")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
+
+
+def _print_json(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str))
+
+
+def _kv_table(title: str, data: dict[str, Any]) -> Table:
+    table = Table("setting", "value", title=title, show_header=False)
+    for key, value in data.items():
+        table.add_row(key, value if isinstance(value, str) else json.dumps(value, default=str))
+    return table
+
+
+# --------------------------------------------------------------------------- tenants
+
+tenants_app = typer.Typer(
+    help="Tenants: a company, its VAT and fiscal settings and its ERP.", no_args_is_help=True
+)
+
+
+@tenants_app.command("list")
+def tenants_list(url: Url = DEFAULT_URL, token: Token = None, as_json: AsJson = False) -> None:
+    """List the tenants this token may see."""
+    rows = Api(url, token).call("GET", "/v1/tenants")
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("tenant", "company", "country", "VAT id", "OSS", "fiscal", "ERP", title="tenants")
+    for t in rows:
+        c = t["company"]
+        table.add_row(
+            t["tenant_id"],
+            c["name"],
+            c["country"],
+            c["vat_id"] or "",
+            "yes" if c["oss_registered"] else "",
+            "yes" if c["fiscal_verification"] else "",
+            c["erp"],
+        )
+    console.print(table)
+
+
+@tenants_app.command("show")
+def tenants_show(
+    tenant_id: str, url: Url = DEFAULT_URL, token: Token = None, as_json: AsJson = False
+) -> None:
+    """One tenant's company profile (ERP secrets masked)."""
+    tenant = Api(url, token).call("GET", f"/v1/tenants/{tenant_id}")
+    if as_json:
+        _print_json(tenant)
+        return
+    console.print(_kv_table(f"tenant {tenant_id}", tenant["company"]))
+
+
+@tenants_app.command("add")
+def tenants_add(
+    tenant_id: str,
+    name: Annotated[str, typer.Option(help="Company name")],
+    erp: Annotated[str, typer.Option(help="metakocka or eracuni")],
+    country: Annotated[str, typer.Option(help="Two-letter country code")] = "SI",
+    vat_id: Annotated[str | None, typer.Option(help="VAT id with country prefix")] = None,
+    oss: Annotated[bool, typer.Option("--oss/--no-oss", help="Registered for OSS")] = False,
+    fiscal: Annotated[bool, typer.Option("--fiscal/--no-fiscal", help="Fiscally verify invoices")] = False,
+    erp_credential: Annotated[
+        list[str] | None, typer.Option(help="ERP credential key=value, e.g. company_id=16 (repeat)")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Add a tenant (needs an operator token)."""
+    company: dict[str, Any] = {
+        "name": name,
+        "erp": erp,
+        "country": country,
+        "vat_id": vat_id,
+        "oss_registered": oss,
+        "fiscal_verification": fiscal,
+    }
+    creds = {k: str(v) for k, v in _pairs(erp_credential, "--erp-credential").items()}
+    if creds:
+        company["erp_credentials"] = creds
+    tenant = Api(url, token).call("POST", "/v1/tenants", json={"tenant_id": tenant_id, "company": company})
+    console.print(f"[green]tenant {tenant['tenant_id']} added[/green]")
+
+
+@tenants_app.command("edit")
+def tenants_edit(
+    tenant_id: str,
+    name: Annotated[str | None, typer.Option(help="Company name")] = None,
+    erp: Annotated[str | None, typer.Option(help="metakocka or eracuni")] = None,
+    country: Annotated[str | None, typer.Option(help="Two-letter country code")] = None,
+    vat_id: Annotated[str | None, typer.Option(help="VAT id with country prefix")] = None,
+    oss: Annotated[bool | None, typer.Option("--oss/--no-oss", help="Registered for OSS")] = None,
+    fiscal: Annotated[
+        bool | None, typer.Option("--fiscal/--no-fiscal", help="Fiscally verify invoices")
+    ] = None,
+    erp_credential: Annotated[
+        list[str] | None, typer.Option(help="ERP credential key=value; give all of them (repeat)")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Change the company profile; every connection of the tenant gets a new settings version."""
+    api = Api(url, token)
+    current = api.call("GET", f"/v1/tenants/{tenant_id}")["company"]
+    company = {k: v for k, v in current.items() if k != "erp_credentials"}
+    changes = {
+        "name": name,
+        "erp": erp,
+        "country": country,
+        "vat_id": vat_id,
+        "oss_registered": oss,
+        "fiscal_verification": fiscal,
+    }
+    company.update({k: v for k, v in changes.items() if v is not None})
+    creds = {k: str(v) for k, v in _pairs(erp_credential, "--erp-credential").items()}
+    if creds:
+        company["erp_credentials"] = creds
+    api.call("PUT", f"/v1/tenants/{tenant_id}/company", json={"company": company})
+    console.print(f"[green]tenant {tenant_id} updated[/green]")
+
+
+@tenants_app.command("token")
+def tenants_token(
+    name: Annotated[str, typer.Option(help="Who uses it (shown in the audit)")],
+    tenant_id: Annotated[
+        str | None, typer.Option("--tenant", help="Tenant; omit for an operator token")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Make a new API token (printed once)."""
+    created = Api(url, token).call("POST", "/v1/tokens", json={"name": name, "tenant_id": tenant_id})
+    err.print(
+        f"token {created['token_id']} for {created['tenant_id'] or 'all tenants (operator)'}; keep it safe:"
+    )
+    console.print(created["token"])
+
+
+# --------------------------------------------------------------------------- connections
+
+connections_app = typer.Typer(
+    help="Shop connections: add, list, show, edit, test, rotate-webhook, remove.", no_args_is_help=True
+)
+
+_SUMMARY = (
+    "description",
+    "enabled",
+    "import_orders",
+    "target_document",
+    "auto_invoice_paid",
+    "polling_interval_seconds",
+    "warehouse",
+    "cost_center",
+    "price_lists",
+    "stock_sync",
+    "price_sync",
+)
+
+
+def _print_connection(conn: dict[str, Any]) -> None:
+    shown = {
+        "connection": conn["connection_id"],
+        "tenant": conn["tenant_id"],
+        "platform": conn["platform"],
+        "version": conn["version"],
+        **{k: conn[k] for k in _SUMMARY},
+        **{f"credentials.{k}": v for k, v in conn["credentials"].items()},
+        "webhook_url": conn["webhook_url"],
+        "updated": f"{conn['updated_at']} by {conn['updated_by']}",
+    }
+    console.print(_kv_table(f"connection {conn['connection_id']}", shown))
+
+
+@connections_app.command("add")
+def connections_add(
+    tenant_id: str,
+    platform: Annotated[str, typer.Option(help="wix or shopamine")],
+    api_key: Annotated[
+        str, typer.Option(envvar="STORELINK_SHOP_API_KEY", prompt=True, hide_input=True, help="Shop API key")
+    ],
+    site_id: Annotated[str | None, typer.Option(help="Wix: the Site ID")] = None,
+    store_url: Annotated[str | None, typer.Option(help="Shopamine: the shop's address")] = None,
+    description: Annotated[str, typer.Option(help="Free description")] = "",
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Any other setting key=value, e.g. warehouse=Main, stock_sync=true (repeat)"
+        ),
+    ] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Add a shop connection; prints the webhook URL (shown only this once)."""
+    credentials: dict[str, str] = {"api_key": api_key}
+    if site_id is not None:
+        credentials["site_id"] = site_id
+    if store_url is not None:
+        credentials["store_url"] = store_url
+    body = {
+        "platform": platform,
+        "description": description,
+        "credentials": credentials,
+        **_pairs(setting, "--set"),
+    }
+    created = Api(url, token).call("POST", f"/v1/tenants/{tenant_id}/connections", json=body)
+    _print_connection(created["connection"])
+    err.print("[bold]Webhook URL[/bold] (shown only now; add it in the shop):")
+    console.print(created["webhook_url"], soft_wrap=True)
+
+
+@connections_app.command("list")
+def connections_list(
+    tenant_id: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's")] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """List the connections this token may see."""
+    params = {"tenant_id": tenant_id} if tenant_id else {}
+    rows = Api(url, token).call("GET", "/v1/connections", params=params)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(
+        "connection", "tenant", "platform", "version", "enabled", "target", "description", title="connections"
+    )
+    for c in rows:
+        table.add_row(
+            c["connection_id"],
+            c["tenant_id"],
+            c["platform"],
+            str(c["version"]),
+            "yes" if c["enabled"] else "paused",
+            c["target_document"],
+            c["description"],
+        )
+    console.print(table)
+
+
+@connections_app.command("show")
+def connections_show(
+    connection_id: str, url: Url = DEFAULT_URL, token: Token = None, as_json: AsJson = False
+) -> None:
+    """One connection's settings (credentials masked)."""
+    conn = Api(url, token).call("GET", f"/v1/connections/{connection_id}")
+    if as_json:
+        _print_json(conn)
+        return
+    _print_connection(conn)
+
+
+@connections_app.command("edit")
+def connections_edit(
+    connection_id: str,
+    setting: Annotated[list[str] | None, typer.Option("--set", help="setting key=value (repeat)")] = None,
+    credential: Annotated[
+        list[str] | None, typer.Option(help="credential key=value, e.g. api_key=… (repeat)")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Change settings; a real change makes a new version that every service picks up."""
+    body = _pairs(setting, "--set")
+    creds = {k: str(v) for k, v in _pairs(credential, "--credential").items()}
+    if creds:
+        body["credentials"] = creds
+    if not body:
+        _fail("nothing to change: give --set key=value or --credential key=value")
+    conn = Api(url, token).call("PATCH", f"/v1/connections/{connection_id}", json=body)
+    console.print(f"[green]{connection_id} is now at version {conn['version']}[/green]")
+
+
+@connections_app.command("test")
+def connections_test(connection_id: str, url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """Test connection: ask the shop whether the saved credentials work."""
+    with console.status("asking the shop…"):
+        result = Api(url, token).call("POST", f"/v1/connections/{connection_id}/test")
+    colour = {"ok": "green", "failed": "red", "timeout": "yellow"}.get(result["verdict"], "yellow")
+    console.print(f"[{colour}]{result['verdict']}[/{colour}]: {result['message']}")
+    if result["verdict"] not in ("ok", "unsupported"):
+        raise typer.Exit(2)
+
+
+@connections_app.command("rotate-webhook")
+def connections_rotate(connection_id: str, url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """A new webhook URL; the old one stops working. Put the new one in the shop."""
+    result = Api(url, token).call("POST", f"/v1/connections/{connection_id}/rotate-webhook")
+    err.print(f"version {result['version']}; new webhook URL (shown only now):")
+    console.print(result["webhook_url"], soft_wrap=True)
+
+
+@connections_app.command("remove")
+def connections_remove(
+    connection_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask")] = False,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Remove a connection: nothing more is imported or synced for it."""
+    if not yes:
+        typer.confirm(f"remove connection {connection_id}?", abort=True)
+    result = Api(url, token).call("DELETE", f"/v1/connections/{connection_id}")
+    console.print(f"[green]{result['connection_id']} removed (version {result['version']})[/green]")
+
+
+# --------------------------------------------------------------------------- status
+
+
+def status(
+    connection_id: Annotated[str | None, typer.Argument(help="One connection; omit for all")] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """Does it work? Last order, webhook and poll, orders and documents by state, open problems."""
+    api = Api(url, token)
+    rows = (
+        [api.call("GET", f"/v1/connections/{connection_id}/status")]
+        if connection_id
+        else api.call("GET", "/v1/status")
+    )
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(
+        "connection",
+        "state",
+        "last order",
+        "last webhook",
+        "last poll",
+        "orders",
+        "documents",
+        "attention",
+        "dead letters",
+        title="status",
+    )
+    for s in rows:
+        table.add_row(
+            s["connection_id"],
+            "paused" if s["paused"] else "enabled",
+            f"{s['last_order_number'] or ''} {s['last_order_at'] or '-'}",
+            s["last_webhook_at"] or "-",
+            s["last_poll_at"] or "-",
+            ", ".join(f"{k} {v}" for k, v in s["orders_by_status"].items()) or "-",
+            ", ".join(f"{k} {v}" for k, v in s["documents_by_state"].items()) or "-",
+            str(s["open_attention"]),
+            str(s["dead_letters"]),
+        )
+    console.print(table)
+
+
+# --------------------------------------------------------------------------- dead letters & attention
+
+dlq_app = typer.Typer(
+    help="Dead letters: messages a service could not process; list and replay.", no_args_is_help=True
+)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    connection_id: Annotated[str | None, typer.Option("--connection")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Original topic")] = None,
+    include_replayed: Annotated[bool, typer.Option("--include-replayed")] = False,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """List dead letters (not yet replayed ones unless --include-replayed)."""
+    params: dict[str, Any] = {"include_replayed": include_replayed}
+    if connection_id:
+        params["connection_id"] = connection_id
+    if topic:
+        params["original_topic"] = topic
+    rows = Api(url, token).call("GET", "/v1/dead-letters", params=params)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "connection", "topic", "type", "error", "failed at", "replayed", title="dead letters")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["connection_id"] or "",
+            r["original_topic"],
+            r["event_type"] or "",
+            f"{r['error_class']}: {r['error']}",
+            r["failed_at"],
+            str(r["replay_count"]),
+        )
+    console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    dead_letter_id: Annotated[int | None, typer.Argument(help="One dead letter; or use --all")] = None,
+    all_matching: Annotated[
+        bool, typer.Option("--all", help="Every dead letter matching the filters")
+    ] = False,
+    connection_id: Annotated[str | None, typer.Option("--connection")] = None,
+    topic: Annotated[str | None, typer.Option("--topic")] = None,
+    error_class: Annotated[str | None, typer.Option("--error-class")] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Send dead letters back to their original topic."""
+    api = Api(url, token)
+    if dead_letter_id is not None:
+        result = api.call("POST", f"/v1/dead-letters/{dead_letter_id}/replay")
+    elif all_matching:
+        body = {"connection_id": connection_id, "original_topic": topic, "error_class": error_class}
+        with console.status("replaying…"):
+            result = api.call("POST", "/v1/dead-letters/replay", json=body)
+    else:
+        _fail("give a dead letter id, or --all (with optional filters)")
+    console.print(result["message"])
+
+
+attention_app = typer.Typer(
+    help="Orders that need a person: list them; replay through the current settings.", no_args_is_help=True
+)
+
+
+@attention_app.command("list")
+def attention_list(
+    connection_id: Annotated[str | None, typer.Option("--connection")] = None,
+    include_resolved: Annotated[bool, typer.Option("--include-resolved")] = False,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """List open needs-attention items with their reasons."""
+    params: dict[str, Any] = {"include_resolved": include_resolved}
+    if connection_id:
+        params["connection_id"] = connection_id
+    rows = Api(url, token).call("GET", "/v1/attention", params=params)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(
+        "id", "connection", "order", "reasons", "settings version", "resolved", title="needs attention"
+    )
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["connection_id"],
+            r["number"] or r["external_id"],
+            "; ".join(r["reasons"]),
+            str(r["settings_version"] or ""),
+            "yes" if r["resolved"] else "",
+        )
+    console.print(table)
+
+
+@attention_app.command("replay")
+def attention_replay(
+    item_id: Annotated[int | None, typer.Argument(help="One item; or use --all")] = None,
+    all_matching: Annotated[bool, typer.Option("--all", help="Every open item (of --connection)")] = False,
+    connection_id: Annotated[str | None, typer.Option("--connection")] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Send the orders again, so they are mapped with the current settings."""
+    api = Api(url, token)
+    if item_id is not None:
+        result = api.call("POST", f"/v1/attention/{item_id}/replay")
+    elif all_matching:
+        with console.status("replaying…"):
+            result = api.call("POST", "/v1/attention/replay", json={"connection_id": connection_id})
+    else:
+        _fail("give an item id, or --all (with optional --connection)")
+    console.print(result["message"])
+
+
+# --------------------------------------------------------------------------- the service itself
+
+control_app = typer.Typer(help="Run the control service, and its OpenAPI document.", no_args_is_help=True)
+
+
+@control_app.command("serve")
+def control_serve() -> None:
+    """Run the control service (STORELINK_CONTROL_* settings; migrates the database first)."""
+    from storelink_control.__main__ import main
+
+    main()
+
+
+@control_app.command("openapi")
+def control_openapi(
+    output: Annotated[Path, typer.Option(help="Where to write it")] = Path("docs/control-openapi.json"),
+    check: Annotated[bool, typer.Option("--check", help="Fail when the committed file is stale")] = False,
+) -> None:
+    """Write (or check) the control API's OpenAPI document."""
+    from storelink_control.openapi import render
+
+    text = render()
+    if check:
+        if not output.is_file() or output.read_text() != text:
+            _fail(f"{output} is stale; run `storelink control openapi`")
+        err.print(f"{output} is up to date")
+        return
+    output.write_text(text)
+    err.print(f"wrote {output}")

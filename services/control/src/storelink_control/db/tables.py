@@ -1,0 +1,197 @@
+"""Tables of the control plane. Portable types only, so SQLite and PostgreSQL both work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps in UTC, aware on the way out (SQLite drops the zone; PostgreSQL keeps it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    vat_id: Mapped[str | None] = mapped_column(String(20))
+    oss_registered: Mapped[bool] = mapped_column(Boolean)
+    fiscal_verification: Mapped[bool] = mapped_column(Boolean)
+    erp: Mapped[str] = mapped_column(String(32))
+    erp_credentials_encrypted: Mapped[str | None] = mapped_column(Text)
+    erp_credentials_masked: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is kept. No tenant = an operator token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Connection(Base):
+    __tablename__ = "connections"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, doc="Settings without the credentials")
+    credentials_encrypted: Mapped[str] = mapped_column(Text)
+    credentials_masked: Mapped[dict[str, Any]] = mapped_column(JSON)
+    webhook_token_sha256: Mapped[str] = mapped_column(String(64))
+    webhook_rotated_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    removed_at: Mapped[datetime | None]
+
+    # optimistic locking: an UPDATE carries `WHERE version = <the version read>`, so two concurrent
+    # changes cannot both become the same next version (the loser gets StaleDataError → 409)
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+class AuditEntry(Base):
+    """Who changed what when; secrets appear only as a mask."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    changes: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class OrderSeen(Base):
+    """The latest snapshot of each order (kept raw, so 'replay through current settings' can resend it)."""
+
+    __tablename__ = "orders_seen"
+
+    connection_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    payment_status: Mapped[str] = mapped_column(String(32))
+    order_updated_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    origin: Mapped[str | None] = mapped_column(String(64))
+    record_key: Mapped[str] = mapped_column(String(300))
+    record_headers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    record_value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ConnectionActivity(Base):
+    __tablename__ = "connection_activity"
+
+    connection_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_order_at: Mapped[datetime | None]
+    last_webhook_at: Mapped[datetime | None]
+    last_poll_at: Mapped[datetime | None]
+
+
+class DocumentState(Base):
+    __tablename__ = "documents"
+
+    idempotency_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(String(64), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    order_external_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    erp_document_id: Mapped[str | None] = mapped_column(String(200))
+    erp_number: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    settings_version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+
+
+class AttentionItem(Base):
+    __tablename__ = "attention_items"
+    __table_args__ = (UniqueConstraint("connection_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connection_id: Mapped[str] = mapped_column(String(64), index=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[str | None] = mapped_column(String(200))
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    settings_version: Mapped[int | None] = mapped_column(Integer)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    replayed_at: Mapped[datetime | None]
+    replay_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeadLetter(Base):
+    __tablename__ = "dead_letters"
+    __table_args__ = (UniqueConstraint("dlq_topic", "dlq_partition", "dlq_offset"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dlq_topic: Mapped[str] = mapped_column(String(300))
+    dlq_partition: Mapped[int] = mapped_column(Integer)
+    dlq_offset: Mapped[int] = mapped_column(BigInteger)
+    tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    connection_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    original_topic: Mapped[str] = mapped_column(String(300))
+    original_key: Mapped[str | None] = mapped_column(String(300))
+    error_class: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(Text)
+    service: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int | None] = mapped_column(Integer)
+    failed_at: Mapped[datetime]
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    replayed_at: Mapped[datetime | None]
+    replay_count: Mapped[int] = mapped_column(Integer, default=0)

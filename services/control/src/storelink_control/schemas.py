@@ -1,0 +1,413 @@
+"""Request and response bodies of the HTTP API.
+
+Settings fields, enums and defaults are taken from `storelink_contracts.ConnectionConfigured` and
+`CompanyProfile`, so what a person sets and what the services receive cannot diverge (a test checks
+that every settings field exists in the event with the same default).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+
+from storelink_contracts import (
+    CompanyProfile,
+    ConnectionConfigured,
+    ErpSystem,
+    Money,
+    Platform,
+    PriceListSetting,
+    TargetDocument,
+)
+from storelink_contracts.base import CountryCode, NonEmptyStr
+
+_EVENT = ConnectionConfigured.model_fields
+_COMPANY = CompanyProfile.model_fields
+
+
+def _default(name: str) -> Any:
+    """The event's own default for a settings field (one source of truth)."""
+    return _EVENT[name].get_default(call_default_factory=True)
+
+
+class ApiModel(BaseModel):
+    """Unknown fields are an error: a typo must not be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+
+# --------------------------------------------------------------------------- shop credentials
+
+
+class ShopamineCredentials(ApiModel):
+    """What the Shopamine admin shows under Settings → Integrations → API authentication."""
+
+    store_url: str = Field(
+        description="The shop's address, e.g. www.example.com or https://www.example.com",
+        examples=["https://www.example.com"],
+    )
+    api_key: SecretStr = Field(min_length=8, max_length=1024, description="The API KEY token")
+
+    @field_validator("store_url")
+    @classmethod
+    def _normalise_store_url(cls, value: str) -> str:
+        text = value.strip()
+        if not text:
+            raise ValueError("give the shop's address, e.g. www.example.com")
+        if "://" not in text:
+            text = "https://" + text
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError("the shop's address must start with https:// (or http://)")
+        host = parts.hostname or ""
+        if not re.fullmatch(r"(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", host):
+            raise ValueError(f"{value!r} is not a web address; give the shop's domain, e.g. www.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("give only the shop's address, without ?query or #fragment")
+        port = f":{parts.port}" if parts.port else ""
+        path = parts.path.rstrip("/")
+        return f"{parts.scheme}://{host.lower()}{port}{path}"
+
+
+class WixCredentials(ApiModel):
+    """An API key with the Wix Stores permission, and the site it belongs to."""
+
+    api_key: SecretStr = Field(min_length=8, max_length=4096, description="Wix API key")
+    site_id: UUID = Field(
+        description="The Site ID: the UUID after /dashboard/ in the site's dashboard address",
+        examples=["3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a"],
+    )
+
+
+CREDENTIALS_MODELS: dict[Platform, type[ApiModel]] = {
+    Platform.SHOPAMINE: ShopamineCredentials,
+    Platform.WIX: WixCredentials,
+}
+
+# --------------------------------------------------------------------------- connection settings
+
+
+class ConnectionSettings(ApiModel):
+    """Everything a person sets for one shop connection except its credentials."""
+
+    description: str = Field(default=_default("description"), max_length=200)
+    enabled: bool = _default("enabled")
+    import_orders: bool = _default("import_orders")
+    target_document: TargetDocument = Field(
+        default=_default("target_document"), description="What an imported order becomes in the ERP"
+    )
+    auto_invoice_paid: bool = Field(
+        default=_default("auto_invoice_paid"), description="Invoice paid orders automatically"
+    )
+    polling_interval_seconds: int = Field(default=_default("polling_interval_seconds"), ge=60, le=86400)
+    first_import_lookback_days: int = Field(default=_default("first_import_lookback_days"), ge=0, le=365)
+    warehouse: OptionalName | None = Field(
+        default=_default("warehouse"), description="ERP warehouse whose stock goes to the shop"
+    )
+    cost_center: OptionalName | None = _default("cost_center")
+    price_lists: list[PriceListSetting] = Field(
+        default_factory=list, description="B2C sent gross, B2B sent net unless send_gross says otherwise"
+    )
+    stock_sync: bool = _default("stock_sync")
+    price_sync: bool = _default("price_sync")
+    rounding_tolerance: Money = Field(default=_default("rounding_tolerance"), ge=0, le=Decimal("1"))
+
+    @field_validator("warehouse", "cost_center")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+SETTINGS_FIELDS: tuple[str, ...] = tuple(ConnectionSettings.model_fields)
+
+
+class ShopamineConnectionCreate(ConnectionSettings):
+    platform: Literal[Platform.SHOPAMINE]
+    credentials: ShopamineCredentials
+
+
+class WixConnectionCreate(ConnectionSettings):
+    platform: Literal[Platform.WIX]
+    credentials: WixCredentials
+
+
+ConnectionCreate = Annotated[ShopamineConnectionCreate | WixConnectionCreate, Field(discriminator="platform")]
+CREATE_MODELS: dict[Platform, type[ConnectionSettings]] = {
+    Platform.SHOPAMINE: ShopamineConnectionCreate,
+    Platform.WIX: WixConnectionCreate,
+}
+
+
+class ConnectionUpdate(ApiModel):
+    """Only the fields given change; credentials may be given in part (e.g. a new api_key only)."""
+
+    description: str | None = None
+    enabled: bool | None = None
+    import_orders: bool | None = None
+    target_document: TargetDocument | None = None
+    auto_invoice_paid: bool | None = None
+    polling_interval_seconds: int | None = None
+    first_import_lookback_days: int | None = None
+    warehouse: str | None = None
+    cost_center: str | None = None
+    price_lists: list[PriceListSetting] | None = None
+    stock_sync: bool | None = None
+    price_sync: bool | None = None
+    rounding_tolerance: Money | None = None
+    credentials: dict[str, str] | None = Field(
+        default=None, description="Credential fields to replace; the others stay as they are"
+    )
+
+
+# --------------------------------------------------------------------------- tenants
+
+
+class MetaKockaCredentials(ApiModel):
+    company_id: str = Field(pattern=r"^\d{1,12}$", description="MetaKocka's numeric company id")
+    secret_key: SecretStr = Field(min_length=8, max_length=512)
+
+
+class EracuniCredentials(ApiModel):
+    username: NonEmptyStr
+    secret_key: SecretStr = Field(min_length=8, max_length=512, description="API key (secretKey)")
+    token: SecretStr = Field(min_length=4, max_length=512, description="Organisation token")
+
+
+ERP_CREDENTIALS_MODELS: dict[ErpSystem, type[ApiModel]] = {
+    ErpSystem.METAKOCKA: MetaKockaCredentials,
+    ErpSystem.ERACUNI: EracuniCredentials,
+}
+
+
+class CompanyBase(ApiModel):
+    name: NonEmptyStr = Field(max_length=200)
+    country: CountryCode = _COMPANY["country"].default
+    vat_id: str | None = Field(default=None, description="With the country prefix, e.g. SI12345678")
+    oss_registered: bool = _COMPANY["oss_registered"].default
+    fiscal_verification: bool = Field(
+        default=_COMPANY["fiscal_verification"].default,
+        description="Fiscally verify invoices (Slovenian davčno potrjevanje)",
+    )
+
+    @field_validator("vat_id")
+    @classmethod
+    def _normalise_vat_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = re.sub(r"[\s.-]", "", value).upper()
+        return text or None
+
+
+class MetaKockaCompany(CompanyBase):
+    erp: Literal[ErpSystem.METAKOCKA]
+    erp_credentials: MetaKockaCredentials | None = Field(
+        default=None, description="Omit to keep the stored credentials"
+    )
+
+
+class EracuniCompany(CompanyBase):
+    erp: Literal[ErpSystem.ERACUNI]
+    erp_credentials: EracuniCredentials | None = Field(
+        default=None, description="Omit to keep the stored credentials"
+    )
+
+
+CompanyIn = Annotated[MetaKockaCompany | EracuniCompany, Field(discriminator="erp")]
+
+
+class TenantCreate(ApiModel):
+    tenant_id: Slug = Field(description="Lower-case letters, digits and dashes")
+    company: CompanyIn
+
+
+class CompanyUpdate(ApiModel):
+    company: CompanyIn
+
+
+class CompanyOut(BaseModel):
+    name: str
+    country: str
+    vat_id: str | None
+    oss_registered: bool
+    fiscal_verification: bool
+    erp: ErpSystem
+    erp_credentials: dict[str, str] | None = Field(description="Masked: secrets show as ***")
+
+
+class TenantOut(BaseModel):
+    tenant_id: str
+    company: CompanyOut
+    created_at: datetime
+    updated_at: datetime
+
+
+# --------------------------------------------------------------------------- connections out
+
+
+class ConnectionOut(ConnectionSettings):
+    model_config = ConfigDict(extra="ignore")
+
+    connection_id: str
+    tenant_id: str
+    platform: Platform
+    version: int
+    credentials: dict[str, str] = Field(description="Masked: secrets show as ***")
+    webhook_url: str = Field(description="The webhook address with its token masked")
+    webhook_rotated_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str | None
+
+
+class WebhookUrl(BaseModel):
+    connection_id: str
+    version: int
+    webhook_url: str = Field(description="Shown only now: add it in the shop (e.g. a Wix Automation)")
+
+
+class ConnectionCreated(BaseModel):
+    connection: ConnectionOut
+    webhook_url: str = Field(description="Shown only now: add it in the shop (e.g. a Wix Automation)")
+
+
+class ConnectionRemovedOut(BaseModel):
+    connection_id: str
+    version: int
+    removed_at: datetime
+
+
+class Change(BaseModel):
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+class AuditOut(BaseModel):
+    subject: str
+    subject_id: str
+    version: int | None
+    action: str
+    actor: str
+    at: datetime
+    changes: list[Change]
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+class TokenCreate(ApiModel):
+    name: NonEmptyStr = Field(max_length=200, description="Who or what uses it (shown in the audit)")
+    tenant_id: str | None = Field(default=None, description="None = an operator token (all tenants)")
+
+
+class TokenOut(BaseModel):
+    token_id: str
+    name: str
+    tenant_id: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="Shown only now; only its SHA-256 is stored")
+
+
+# --------------------------------------------------------------------------- test, status, replay
+
+Verdict = Literal["ok", "failed", "unsupported", "timeout", "error"]
+
+
+class TestResult(BaseModel):
+    connection_id: str
+    platform: Platform
+    verdict: Verdict
+    message: str = Field(description="What is wrong and what to do, in one sentence")
+
+
+class ConnectionStatus(BaseModel):
+    connection_id: str
+    tenant_id: str
+    platform: Platform
+    description: str
+    version: int
+    enabled: bool
+    paused: bool = Field(description="Disabled by a person: nothing is imported or synced")
+    last_order_at: datetime | None
+    last_order_number: str | None
+    last_webhook_at: datetime | None
+    last_poll_at: datetime | None
+    orders_by_status: dict[str, int]
+    documents_by_state: dict[str, int]
+    open_attention: int
+    dead_letters: int = Field(description="Dead letters not replayed yet")
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    tenant_id: str | None
+    connection_id: str | None
+    event_type: str | None
+    original_topic: str
+    original_key: str | None
+    error_class: str
+    error: str
+    service: str | None
+    attempts: int | None
+    failed_at: datetime
+    replayed_at: datetime | None
+    replay_count: int
+
+
+class DeadLetterFilter(ApiModel):
+    connection_id: str | None = None
+    original_topic: str | None = None
+    error_class: str | None = None
+    include_replayed: bool = False
+
+
+class AttentionOut(BaseModel):
+    id: int
+    tenant_id: str
+    connection_id: str
+    external_id: str
+    number: str | None
+    reasons: list[str]
+    resolved: bool
+    settings_version: int | None
+    first_seen: datetime
+    last_seen: datetime
+    replayed_at: datetime | None
+    replay_count: int
+
+
+class AttentionFilter(ApiModel):
+    connection_id: str | None = None
+
+
+class ReplayResult(BaseModel):
+    replayed: list[int]
+    skipped: list[int] = Field(default_factory=list, description="Items that could not be replayed")
+    message: str
+
+
+class Problem(BaseModel):
+    field: str
+    problem: str
+
+
+class ValidationProblem(BaseModel):
+    detail: str
+    errors: list[Problem]
+
+
+class ErrorOut(BaseModel):
+    detail: str

@@ -1,0 +1,111 @@
+"""'Test connection': a small protocol the connector kit implements, found through entry points.
+
+A package registers `[project.entry-points."storelink.connection_testers"] <platform> = "pkg.mod:obj"`
+where `obj` is a `ConnectionTester` (or a zero-argument factory returning one). The control plane
+calls it with the platform and the credentials in clear, bounded by a timeout, and turns whatever
+happens into a verdict and one sentence for a person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Literal, Protocol, runtime_checkable
+
+from storelink_contracts import Platform
+from storelink_control.schemas import CREDENTIALS_MODELS
+from storelink_control.secrecy import secret_fields
+from storelink_kit.redact import redact_text
+
+log = logging.getLogger("storelink.control.testers")
+
+ENTRY_POINT_GROUP = "storelink.connection_testers"
+
+TesterVerdict = Literal["ok", "failed"]
+
+
+@runtime_checkable
+class ConnectionTester(Protocol):
+    async def test(self, platform: Platform, credentials: Mapping[str, str]) -> tuple[TesterVerdict, str]:
+        """('ok', sentence) when the shop answers as it should, else ('failed', what to do)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    verdict: Literal["ok", "failed", "unsupported", "timeout", "error"]
+    message: str
+
+
+class TesterRegistry:
+    __test__ = False  # not a pytest test class, despite the name
+
+    def __init__(self, testers: Mapping[Platform, ConnectionTester] | None = None) -> None:
+        self._testers: dict[Platform, ConnectionTester] = dict(testers or {})
+
+    def register(self, platform: Platform, tester: ConnectionTester) -> None:
+        self._testers[platform] = tester
+
+    def unregister(self, platform: Platform) -> None:
+        self._testers.pop(platform, None)
+
+    def get(self, platform: Platform) -> ConnectionTester | None:
+        return self._testers.get(platform)
+
+    @classmethod
+    def from_entry_points(cls) -> TesterRegistry:
+        registry = cls()
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                platform = Platform(ep.name)
+                target = ep.load()
+                tester = target if isinstance(target, ConnectionTester) else target()
+                if not isinstance(tester, ConnectionTester):
+                    raise TypeError(f"{ep.value} is not a ConnectionTester")
+            except Exception as exc:  # a broken plug-in must not stop the control plane
+                log.warning("connection tester not loaded", extra={"entry_point": ep.name, "error": str(exc)})
+                continue
+            registry.register(platform, tester)
+        return registry
+
+
+async def run_test(
+    registry: TesterRegistry, platform: Platform, credentials: Mapping[str, str], timeout: float
+) -> Outcome:
+    tester = registry.get(platform)
+    if tester is None:
+        return Outcome(
+            "unsupported",
+            f"No connection test is installed for {platform.value} in this control plane; "
+            "the settings were saved, and the connector will report problems when it polls.",
+        )
+    try:
+        async with asyncio.timeout(timeout):
+            verdict, message = await tester.test(platform, credentials)
+    except TimeoutError:
+        return Outcome(
+            "timeout",
+            f"The shop did not answer within {timeout:g} seconds; check the address and try again later.",
+        )
+    except Exception as exc:  # whatever the tester raised, a person gets a sentence, not a trace
+        text = _scrub(f"{type(exc).__name__}: {exc}", credentials, platform)
+        log.warning("connection test failed with an error", extra={"platform": platform.value, "error": text})
+        return Outcome(
+            "error", f"The test could not run ({text}); try again, and tell support if it repeats."
+        )
+    if verdict not in ("ok", "failed"):
+        return Outcome("error", f"The {platform.value} test gave an unknown verdict; tell support.")
+    return Outcome(verdict, _scrub(str(message), credentials, platform))
+
+
+def _scrub(text: str, credentials: Mapping[str, str], platform: Platform) -> str:
+    """Never echo a secret back, even if a tester put it in its message."""
+    model = CREDENTIALS_MODELS.get(platform)
+    secrets = secret_fields(model) if model is not None else frozenset(credentials)
+    for key, value in credentials.items():
+        if key in secrets and len(value) >= 4:
+            text = text.replace(value, "***")
+    return redact_text(text)

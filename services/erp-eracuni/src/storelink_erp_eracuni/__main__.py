@@ -1,0 +1,17 @@
+"""`python -m storelink_erp_eracuni`: run the adapter until SIGTERM."""
+
+from __future__ import annotations
+
+from storelink_erp_eracuni.service import build
+from storelink_erp_eracuni.settings import EracuniSettings
+from storelink_kit.service import serve
+
+
+def main() -> None:
+    settings = EracuniSettings()
+    _, app = build(settings)
+    serve(app, settings)
+
+
+if __name__ == "__main__":
+    main()

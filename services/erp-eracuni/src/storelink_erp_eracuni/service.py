@@ -1,0 +1,30 @@
+"""The erp-eracuni service: documents in, stock out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storelink_contracts import ConnectionConfigured, ErpSystem
+from storelink_erp_eracuni.client import EracuniClient
+from storelink_erp_eracuni.settings import EracuniSettings
+from storelink_erp_kit.client import ErpClient
+from storelink_erp_kit.service import ASGI, Adapter, build_adapter, make_adapter_app
+from storelink_kit.secrets import SecretBox
+
+
+def client_factory(settings: EracuniSettings) -> Any:
+    def factory(creds: dict[str, Any], conn: ConnectionConfigured) -> ErpClient:
+        return EracuniClient.from_credentials(
+            creds,
+            url=settings.url,
+            timeout=settings.request_timeout_seconds,
+            busy_backoff_seconds=settings.busy_backoff_seconds,
+        )
+
+    return factory
+
+
+def build(settings: EracuniSettings | None = None, *, box: SecretBox | None = None) -> tuple[Adapter, ASGI]:
+    settings = settings or EracuniSettings()
+    adapter = build_adapter(ErpSystem.ERACUNI, settings, client_factory(settings), box=box)
+    return adapter, make_adapter_app(adapter)

@@ -1,0 +1,1 @@
+"""MetaKocka adapter: put_document exactly once per idempotency key; stock and prices out."""

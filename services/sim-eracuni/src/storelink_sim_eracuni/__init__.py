@@ -1,0 +1,1 @@
+"""e-računi API simulator."""

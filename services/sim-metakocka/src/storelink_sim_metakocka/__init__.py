@@ -1,0 +1,1 @@
+"""MetaKocka API simulator."""

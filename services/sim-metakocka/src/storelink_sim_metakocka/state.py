@@ -1,0 +1,80 @@
+"""What the simulated MetaKocka holds: companies, documents, warehouses, stock, products, faults."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Company:
+    company_id: str
+    secret_key: str
+    denied_methods: set[str] = field(default_factory=set)
+    fiscal_register: bool = True
+    known_products: set[str] | None = None
+    """When set, product lines with other codes are refused (product_not_found_list)."""
+
+
+@dataclass
+class Faults:
+    """Fault injection. Ratios draw from a seeded RNG so a run is reproducible."""
+
+    delay_seconds: float = 0.0
+    hang_after_store_ratio: float = 0.0
+    hang_after_store_every: int = 0
+    hang_seconds: float = 5.0
+    slow_store_seconds: float = 0.0
+    """put_document waits this long *before* storing (a slow ERP, not a lost answer)."""
+    fail_5xx_next: int = 0
+    html_next: int = 0
+    error_next: list[dict[str, Any]] = field(default_factory=list)
+    seed: int = 7
+
+
+@dataclass
+class SimState:
+    companies: dict[str, Company] = field(default_factory=dict)
+    documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    warehouses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stock: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    products: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
+    calls: Counter[str] = field(default_factory=Counter)
+    next_mk_id: int = 1600000000
+    rng: random.Random = field(default_factory=lambda: random.Random(7))  # noqa: S311 - simulation only
+    concurrent_searches: int = 0
+    max_concurrent_searches: int = 0
+
+    def add_company(self, company_id: str, secret_key: str, **kw: Any) -> Company:
+        company = Company(company_id=str(company_id), secret_key=secret_key, **kw)
+        self.companies[company.company_id] = company
+        self.documents.setdefault(company.company_id, [])
+        self.warehouses.setdefault(
+            company.company_id,
+            [
+                {
+                    "mk_id": "100",
+                    "mark": "glavni",
+                    "name": "Glavno skladišče",
+                    "main_warehouse": "true",
+                    "active": "true",
+                }
+            ],
+        )
+        self.stock.setdefault(company.company_id, [])
+        self.products.setdefault(company.company_id, [])
+        return company
+
+    def set_faults(self, **kw: Any) -> None:
+        self.faults = Faults(**kw)
+        self.rng = random.Random(self.faults.seed)  # noqa: S311
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "calls": dict(self.calls),
+            "documents": {cid: len(docs) for cid, docs in self.documents.items()},
+            "max_concurrent_searches": self.max_concurrent_searches,
+        }

@@ -1,0 +1,132 @@
+"""`storelink render` sends exactly what the adapter sends; ERP connection tests give one verdict each."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storelink_contracts import DocumentKind, ErpSystem
+from storelink_erp_kit.adapters import check_erp_connection as check_erp
+from storelink_erp_kit.cli import render_request
+from storelink_erp_kit.client import Verdict
+from storelink_erp_kit.testing.postgres import free_port
+from storelink_erp_metakocka.client import MetakockaClient
+from storelink_kit.testing.samples import sample_document
+
+from .conftest import ER_SECRET, ER_TOKEN, ER_USER, MK_COMPANY, MK_SECRET, ErSim, MkSim
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    code = "from storelink_cli.main import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+
+
+async def test_render_is_the_request_the_adapter_sends(mk_sim: MkSim, tmp_path: Path) -> None:
+    doc = sample_document(kind=DocumentKind.INVOICE_DOMESTIC)
+    creds = {"company_id": MK_COMPANY, "secret_key": MK_SECRET}
+    rendered = render_request(ErpSystem.METAKOCKA, doc, creds)
+    assert rendered["json"]["secret_key"] == "***"
+    client = MetakockaClient(company_id=MK_COMPANY, secret_key=MK_SECRET, base_url=mk_sim.base_url)
+    await client.create_document(doc)
+    await client.aclose()
+    stored = {k: v for k, v in mk_sim.docs()[0].items() if k not in ("mk_id", "count_code")}
+    sent = {k: v for k, v in rendered["json"].items() if k != "secret_key"}
+    assert stored == sent
+    assert rendered["url"].endswith("/rest/eshop/v1/put_document")
+
+    (tmp_path / "doc.json").write_text(doc.model_dump_json())
+    out = run_cli("render", "metakocka", str(tmp_path / "doc.json"))
+    assert out.returncode == 0, out.stderr
+    printed = json.loads(out.stdout)
+    assert printed["json"]["product_list"] == rendered["json"]["product_list"]
+    assert printed["json"]["company_id"] == "<company_id>"
+
+    er = run_cli("render", "eracuni", str(tmp_path / "doc.json"))
+    assert er.returncode == 0, er.stderr
+    assert json.loads(er.stdout)["json"]["method"] == "SalesInvoiceCreate"
+    assert MK_SECRET not in out.stdout + er.stdout
+
+
+def test_render_refuses_an_invalid_document(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text(json.dumps({"kind": "offer"}))
+    out = run_cli("render", "metakocka", str(tmp_path / "bad.json"))
+    assert out.returncode == 2
+    assert "not a valid DocumentRequested" in out.stderr
+    assert "idempotency_key" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("creds", "deny", "verdict"),
+    [
+        ({"company_id": MK_COMPANY, "secret_key": MK_SECRET}, None, Verdict.OK),
+        ({"company_id": MK_COMPANY, "secret_key": "wrong"}, None, Verdict.WRONG_SECRET),
+        ({"company_id": "999", "secret_key": MK_SECRET}, None, Verdict.WRONG_ACCOUNT),
+        ({"company_id": MK_COMPANY, "secret_key": MK_SECRET}, "search", Verdict.MISSING_PRIVILEGES),
+    ],
+)
+async def test_metakocka_connection_verdicts(
+    mk_sim: MkSim, creds: dict[str, str], deny: str | None, verdict: Verdict
+) -> None:
+    if deny:
+        mk_sim.state.companies[MK_COMPANY].denied_methods.add(deny)
+    result = await check_erp(ErpSystem.METAKOCKA, creds, url=mk_sim.base_url, timeout=3)
+    assert result.verdict is verdict, result
+    assert MK_SECRET not in result.message
+
+
+@pytest.mark.parametrize(
+    ("creds", "deny", "verdict"),
+    [
+        ({"username": ER_USER, "secret_key": ER_SECRET, "token": ER_TOKEN}, False, Verdict.OK),
+        ({"username": ER_USER, "secret_key": "wrong", "token": ER_TOKEN}, False, Verdict.WRONG_SECRET),
+        ({"username": ER_USER, "secret_key": ER_SECRET, "token": "wrong"}, False, Verdict.WRONG_ACCOUNT),
+        ({"username": ER_USER, "secret_key": ER_SECRET, "token": ER_TOKEN}, True, Verdict.MISSING_PRIVILEGES),
+    ],
+)
+async def test_eracuni_connection_verdicts(
+    er_sim: ErSim, creds: dict[str, str], deny: bool, verdict: Verdict
+) -> None:
+    if deny:
+        er_sim.state.users[ER_USER].denied_methods.add("SalesInvoiceList")
+    result = await check_erp(ErpSystem.ERACUNI, creds, url=er_sim.api_url, timeout=3)
+    assert result.verdict is verdict, result
+
+
+async def test_unreachable_and_incomplete_credentials() -> None:
+    url = f"http://127.0.0.1:{free_port()}/rest/eshop/"
+    result = await check_erp("metakocka", {"company_id": "1", "secret_key": "x"}, url=url, timeout=2)
+    assert result.verdict is Verdict.UNREACHABLE
+    assert "cannot be reached" in result.message
+    incomplete = await check_erp("eracuni", {"username": "u"}, timeout=2)
+    assert incomplete.verdict is Verdict.WRONG_ACCOUNT
+    assert "secret_key, token" in incomplete.message
+
+
+def test_cli_prints_the_verdict_and_exit_code(mk_sim: MkSim, tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text(json.dumps({"company_id": MK_COMPANY, "secret_key": "wrong"}))
+    out = run_cli("erp-test-connection", "metakocka", str(tmp_path / "c.json"), "--url", mk_sim.base_url)
+    assert out.returncode == 1
+    assert json.loads(out.stdout)["verdict"] == "wrong_secret"
+
+
+async def test_control_plane_checks_a_companys_encrypted_credentials(mk_sim: MkSim) -> None:
+    from storelink_erp_kit.adapters import check_company_erp
+    from storelink_kit.secrets import SecretBox
+    from storelink_kit.testing.samples import sample_company
+
+    box = SecretBox([SecretBox.generate_key()])
+    good = sample_company(
+        erp=ErpSystem.METAKOCKA,
+        erp_credentials_encrypted=box.encrypt_json({"company_id": MK_COMPANY, "secret_key": MK_SECRET}),
+    )
+    assert (await check_company_erp(good, box, url=mk_sim.base_url)).ok
+    other_key = SecretBox([SecretBox.generate_key()])
+    undecryptable = await check_company_erp(good, other_key, url=mk_sim.base_url)
+    assert undecryptable.verdict is Verdict.UNEXPECTED
+    assert "enter them again" in undecryptable.message
+    missing = await check_company_erp(sample_company(erp=ErpSystem.METAKOCKA), box)
+    assert missing.verdict is Verdict.WRONG_ACCOUNT
