@@ -72,3 +72,20 @@ async def test_a_server_error_then_success_is_retried_to_ok(sim: Sim, base: str)
     got, message = await verdict(base, "trgovina.si", TOKEN)
     assert got is Verdict.OK, message
     assert sim.count(status=503) == 1
+
+
+async def test_the_control_plane_tester_is_registered_and_answers(
+    base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storelink_contracts import Platform
+    from storelink_control.testers import TesterRegistry, run_test
+
+    monkeypatch.setenv("STORELINK_CONNECTOR_SHOPAMINE_SHOP_BASE_URL", base)
+    registry = TesterRegistry.from_entry_points()
+    # the control plane's own credential names
+    good = {"store_url": "https://www.trgovina.si", "api_key": TOKEN}
+    outcome = await run_test(registry, Platform.SHOPAMINE, good, timeout=20)
+    assert (outcome.verdict, outcome.message.split(":")[0]) == ("ok", "ok")
+    outcome = await run_test(registry, Platform.SHOPAMINE, {**good, "api_key": "wrong-token"}, timeout=20)
+    assert outcome.verdict == "failed"
+    assert outcome.message.startswith("bad_key")

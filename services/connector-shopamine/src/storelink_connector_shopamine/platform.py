@@ -17,8 +17,13 @@ from storelink_contracts import OrderReceived, Platform
 
 
 def parse_shopamine_credentials(credentials: Mapping[str, Any]) -> dict[str, str]:
-    """`{"store_address": ..., "api_token": ...}` as a person typed them → `{"shop_domain", "api_token"}`."""
-    address = credentials.get("store_address") or credentials.get("shop_domain") or credentials.get("shop")
+    """`{"store_address": ..., "api_token": ...}` as a person typed them → `{"shop_domain", "api_token"}`.
+
+    The control plane's names (`store_url`, `api_key`) are accepted too."""
+    address = next(
+        (credentials[k] for k in ("store_address", "store_url", "shop_domain", "shop") if credentials.get(k)),
+        "",
+    )
     domain = shop_domain(str(address or ""))
     token = str(credentials.get("api_token") or credentials.get("api_key") or "").strip()
     if token.lower().startswith("bearer "):
