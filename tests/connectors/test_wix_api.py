@@ -162,3 +162,28 @@ async def test_cli_test_connection(world: World, tmp_path: Path) -> None:
     assert code == 1, out
     assert out.startswith("bad_key:"), out
     assert "IST.nope" not in out, out
+
+
+async def test_control_plane_tester_entry_point(world: World) -> None:
+    """The control plane finds the Wix tester through `storelink.connection_testers`."""
+    from importlib.metadata import entry_points
+
+    from storelink_connector_kit import testing_connection
+    from storelink_contracts import Platform
+
+    (ep,) = [e for e in entry_points(group="storelink.connection_testers") if e.name == "wix"]
+    tester = ep.load()()
+    original = testing_connection.check_connection
+
+    async def against_sim(platform, credentials, **kw):  # type: ignore[no-untyped-def]
+        return await original(platform, credentials, base_url=world.url, policy=FAST)
+
+    testing_connection.check_connection = against_sim  # type: ignore[assignment]
+    try:
+        ok = await tester.test(Platform.WIX, {"api_key": world.key, "site_id": world.site.site_id})
+        bad = await tester.test(Platform.WIX, {"api_key": "IST.bad", "site_id": world.site.site_id})
+    finally:
+        testing_connection.check_connection = original
+    assert ok[0] == "ok"
+    assert bad[0] == "failed"
+    assert bad[1].startswith("bad_key:")

@@ -34,6 +34,7 @@ from storelink_connector_kit.errors import (
     ShopRejected,
     ShopUnavailable,
 )
+from storelink_kit.observability import httpx_event_hooks, record_outbound
 from storelink_kit.redact import redact_text
 
 log = logging.getLogger("storelink.connector.http")
@@ -114,9 +115,11 @@ class ShopHttp:
         policy: HttpPolicy | None = None,
         on_breaker_change: Callable[[BreakerReport], None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        platform: str = "",
     ) -> None:
         self.policy = policy or HttpPolicy()
         self.connection_id = connection_id
+        self.platform = platform
         self.limiter = AsyncLimiter(max(1.0, self.policy.rate_per_minute), 60.0)
         self.breaker = CircuitBreaker(
             connection_id,
@@ -129,6 +132,7 @@ class ShopHttp:
             headers=dict(headers),
             timeout=self.policy.timeout_seconds,
             transport=transport,
+            event_hooks=httpx_event_hooks(connection_id, platform),
         )
         self.calls = 0
 
@@ -186,8 +190,10 @@ class ShopHttp:
                     method, path, content=content, params=params, headers=headers
                 )
             except httpx.TimeoutException:
+                record_outbound(self.connection_id, self.platform, None)
                 raise ShopUnavailable(f"{method} {path}: the shop did not answer in time") from None
             except httpx.TransportError as exc:
+                record_outbound(self.connection_id, self.platform, None)
                 raise ShopUnavailable(
                     f"{method} {path}: cannot reach the shop ({type(exc).__name__})"
                 ) from None

@@ -34,6 +34,7 @@ from storelink_contracts.envelope import EnvelopeError, decode_event
 from storelink_kit.broker import consumer_options, make_broker
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
 from storelink_kit.dead_letters import send_dead_letter
+from storelink_kit.observability import instrument
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.settings import ServiceSettings
@@ -103,6 +104,7 @@ class Connector:
         self.settings = settings
         self.topics = settings.kafka.topics
         self.broker = broker or make_broker(settings)
+        self.metrics_routes = instrument(self.broker, settings.service_name) if broker is None else []
         self.registry = ConnectionRegistry()
         self.store = ConnectorStore(settings.database_url)
         self.connections = ShopConnections(
@@ -226,6 +228,8 @@ class Connector:
             return JSONResponse(self.status())
 
         app = make_webhook_app(self.webhooks, extra=[ops])
+        for path, asgi in self.metrics_routes:
+            app.mount(path, asgi)
 
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:

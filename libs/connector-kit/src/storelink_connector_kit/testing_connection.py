@@ -9,6 +9,7 @@ from storelink_connector_kit.errors import ShopError
 from storelink_connector_kit.http import HttpPolicy
 from storelink_connector_kit.platform import ShopPlatform
 from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
+from storelink_contracts import Platform
 
 QUICK = HttpPolicy(timeout_seconds=10.0, max_attempts=2, backoff_initial=0.2, max_retry_after=5.0)
 
@@ -32,3 +33,17 @@ async def check_connection(
         return ConnectionVerdict(exc.verdict, str(exc))
     finally:
         await api.aclose()
+
+
+class PlatformTester:
+    """The control plane's `storelink.connection_testers` protocol on top of `check_connection`.
+
+    Registered per platform by its package; the platform module is found by name through the
+    `storelink.platforms` entry points, so this one class serves every platform.
+    """
+
+    async def test(self, platform: Platform, credentials: Mapping[str, str]) -> tuple[str, str]:
+        from storelink_connector_kit.cli import load_platform
+
+        verdict = await check_connection(load_platform(platform.value), credentials)
+        return ("ok" if verdict.ok else "failed"), f"{verdict.verdict.value}: {verdict.message}"

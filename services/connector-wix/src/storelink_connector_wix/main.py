@@ -14,7 +14,7 @@ class WixConnectorSettings(ConnectorSettings):
     model_config = SettingsConfigDict(env_prefix="STORELINK_CONNECTOR_WIX_", extra="ignore")
 
     service_name: str = "connector-wix"
-    http_port: int = 8081
+    http_port: int = 8001
     database_url: str = "sqlite+aiosqlite:///./connector-wix.db"
 
 

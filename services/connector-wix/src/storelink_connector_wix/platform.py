@@ -52,5 +52,6 @@ class WixPlatform(ShopPlatform):
             connection_id=connection_id,
             policy=policy,
             on_breaker_change=on_breaker_change,
+            platform=self.platform.value,
         )
         return WixApi(http, site_id=credentials["site_id"])
