@@ -30,9 +30,11 @@ from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.samples import sample_connection
 from storelink_sim_wix.server import free_port
 
+from .harness_shopamine import shopamine_harness
 from .harness_wix import wix_harness
 
 HARNESSES: dict[str, Callable[[], ShopHarness]] = {
+    "shopamine": shopamine_harness,
     "wix-v3": lambda: wix_harness("wix-v3"),
     "wix-v1": lambda: wix_harness("wix-v1"),
 }

@@ -1,9 +1,5 @@
-"""The Shopamine simulator as a ShopHarness for the platform-agnostic journeys.
-
-Register it next to the Wix harnesses (tests/connectors/conftest.py, HARNESSES):
-    "shopamine": shopamine_harness,
-Until then tests/connectors_shopamine/test_journeys.py runs every journey for it.
-"""
+"""The Shopamine simulator as a ShopHarness for the platform-agnostic journeys (registered in
+tests/connectors/conftest.py, HARNESSES)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,15 @@ class NoWait(random.Random):
         return a
 
 
+async def test_started_without_background_no_poll_loop_starts_on_connection_changes(rig: Rig) -> None:
+    """Journeys poll by hand; a loop started by a connection change would publish at random."""
+    assert rig.connector is not None
+    await rig.configure()
+    await rig.configure(polling_interval_seconds=120)
+    assert rig.connector.scheduler.looping == frozenset()
+    assert rig.connector.background is False
+
+
 async def test_background_poll_and_push_with_health_endpoints(rig: Rig, kafka_bootstrap: str) -> None:
     h = rig.harness
     h.seed_catalog(["SKU-A", "SKU-B", "SKU-C", "SKU-D"])
@@ -48,6 +57,7 @@ async def test_background_poll_and_push_with_health_endpoints(rig: Rig, kafka_bo
         expected = [ExpectedEvent(type=OrderReceived.event_type, key=f"{rig.connection_id}:{order}")]
         async with expect_events(kafka_bootstrap, rig.topics.orders, expected, timeout=30):
             await rig.configure(stock_sync=True, warehouse="MAIN")
+        assert connector.scheduler.looping == {rig.connection_id}
         await rig.publish(
             StockChanged(tenant_id="acme", warehouse="MAIN", sku="SKU-NOPE", quantity=Decimal(1), as_of=T0)
         )

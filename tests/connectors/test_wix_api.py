@@ -164,26 +164,17 @@ async def test_cli_test_connection(world: World, tmp_path: Path) -> None:
     assert "IST.nope" not in out, out
 
 
-async def test_control_plane_tester_entry_point(world: World) -> None:
-    """The control plane finds the Wix tester through `storelink.connection_testers`."""
-    from importlib.metadata import entry_points
-
-    from storelink_connector_kit import testing_connection
+async def test_control_plane_tester_entry_point(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control plane finds the Wix tester through `storelink.connection_testers` and calls it;
+    STORELINK_CONNECTOR_WIX_SHOP_BASE_URL points it at the simulator, as it does the connector."""
     from storelink_contracts import Platform
+    from storelink_control.testers import TesterRegistry, run_test
 
-    (ep,) = [e for e in entry_points(group="storelink.connection_testers") if e.name == "wix"]
-    tester = ep.load()()
-    original = testing_connection.check_connection
-
-    async def against_sim(platform, credentials, **kw):  # type: ignore[no-untyped-def]
-        return await original(platform, credentials, base_url=world.url, policy=FAST)
-
-    testing_connection.check_connection = against_sim  # type: ignore[assignment]
-    try:
-        ok = await tester.test(Platform.WIX, {"api_key": world.key, "site_id": world.site.site_id})
-        bad = await tester.test(Platform.WIX, {"api_key": "IST.bad", "site_id": world.site.site_id})
-    finally:
-        testing_connection.check_connection = original
-    assert ok[0] == "ok"
-    assert bad[0] == "failed"
-    assert bad[1].startswith("bad_key:")
+    monkeypatch.setenv("STORELINK_CONNECTOR_WIX_SHOP_BASE_URL", world.url)
+    registry = TesterRegistry.from_entry_points()
+    assert registry.get(Platform.WIX) is not None
+    good = {"api_key": world.key, "site_id": world.site.site_id}
+    ok = await run_test(registry, Platform.WIX, good, timeout=20)
+    bad = await run_test(registry, Platform.WIX, {**good, "api_key": "IST.bad"}, timeout=20)
+    assert (ok.verdict, bad.verdict) == ("ok", "failed"), (ok, bad)
+    assert bad.message.startswith("bad_key:"), bad

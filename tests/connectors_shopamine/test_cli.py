@@ -4,6 +4,7 @@ the real `storelink` command (the kit's commands find the platform by its entry 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -27,6 +28,20 @@ def test_normalize_prints_the_canonical_order(tmp_path: Path) -> None:
     )
     assert event["payment_method"] == "cash_on_delivery"
     assert event["totals"]["total"] == raw["totals"]["total"]
+
+
+def test_normalize_reads_numeric_prices_exactly(tmp_path: Path) -> None:
+    """A shop (or a person) may write prices as JSON numbers: 12.30 must stay 12.30, never a float."""
+    raw = Sim().add_shop("www.x.si").add_order(new_order(lines=[("SKU-1", 1, "12.30")]))
+    text = re.sub(r'"(\d+\.\d+)"', r"\1", json.dumps(raw))  # every "12.30" → 12.30
+    assert '"price": 12.30' in text
+    path = tmp_path / "order.json"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["normalize", "shopamine", str(path)])
+    assert result.exit_code == 0, result.output
+    event = json.loads(result.stdout)
+    assert event["lines"][0]["unit_price"] == "12.30"
+    assert (event["shipping"]["amount"], event["totals"]["total"]) == ("3.90", "16.20")
 
 
 def test_normalize_says_why_an_order_cannot_be_mapped(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,8 +32,9 @@ def load_platform(name: str) -> ShopPlatform:
 
 
 def _read_json(path: Path) -> Any:
+    """Numbers with a fraction become Decimal, exactly as written (12.30 stays 12.30): money."""
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(), parse_float=Decimal)
     except FileNotFoundError:
         raise typer.BadParameter(f"{path} does not exist") from None
     except ValueError as exc:

@@ -104,6 +104,11 @@ class PollScheduler:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not crypto
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
+    @property
+    def looping(self) -> frozenset[str]:
+        """Connections with a poll loop running (what /status and tests can look at)."""
+        return frozenset(cid for cid, task in self._tasks.items() if not task.done())
+
     def sync(self) -> None:
         """Start loops for new connections, stop loops for removed or disabled ones."""
         wanted = {c.connection_id for c in self.poller.connections.mine() if c.enabled and c.import_orders}

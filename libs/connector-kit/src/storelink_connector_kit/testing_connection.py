@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from storelink_connector_kit.errors import ShopError
 from storelink_connector_kit.http import HttpPolicy
@@ -38,12 +39,21 @@ async def check_connection(
 class PlatformTester:
     """The control plane's `storelink.connection_testers` protocol on top of `check_connection`.
 
-    Registered per platform by its package; the platform module is found by name through the
-    `storelink.platforms` entry points, so this one class serves every platform.
+    A platform package registers an INSTANCE (the control plane cannot call an unbound class
+    method); the platform module is found by name through the `storelink.platforms` entry points.
+    `base_url_env` names the environment variable that points the test at another API host, the
+    same one the platform's connector reads (e.g. STORELINK_CONNECTOR_WIX_SHOP_BASE_URL for a
+    simulator); it is read on every test, so a running control plane follows the environment.
     """
 
-    async def test(self, platform: Platform, credentials: Mapping[str, str]) -> tuple[str, str]:
+    def __init__(self, base_url_env: str | None = None) -> None:
+        self.base_url_env = base_url_env
+
+    async def test(
+        self, platform: Platform, credentials: Mapping[str, str]
+    ) -> tuple[Literal["ok", "failed"], str]:
         from storelink_connector_kit.cli import load_platform
 
-        verdict = await check_connection(load_platform(platform.value), credentials)
+        base_url = (os.environ.get(self.base_url_env) or None) if self.base_url_env else None
+        verdict = await check_connection(load_platform(platform.value), credentials, base_url=base_url)
         return ("ok" if verdict.ok else "failed"), f"{verdict.verdict.value}: {verdict.message}"

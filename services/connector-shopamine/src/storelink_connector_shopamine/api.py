@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -50,17 +49,6 @@ from storelink_contracts import PriceListKind
 
 WRITE_CONCURRENCY = 4
 """Writes in flight per shop; the kit's limiter still caps the rate."""
-
-
-@dataclass(frozen=True, slots=True)
-class ListPriceUpdate(PriceUpdate):
-    """A price update that knows its price list's kind (B2C / B2B), which picks the item field.
-
-    The kit's PriceUpdate does not carry the price list; the Shopamine pusher adds it (see push.py).
-    """
-
-    kind: PriceListKind = PriceListKind.B2C
-    price_list: str = ""
 
 
 def price_field(kind: PriceListKind) -> str:
@@ -243,11 +231,16 @@ class ShopamineApi(ShopApi):
         return await self._write_each(updates, lambda u: {STOCK_FIELD: max(0, int(u.quantity))})
 
     async def set_prices(self, updates: Sequence[PriceUpdate]) -> PushOutcome:
-        known = [u for u in updates if isinstance(u, ListPriceUpdate)]
-        outcome = await self._write_each(known, lambda u: {price_field(u.kind): u.amount})
+        """The price list's kind picks the item field: B2C → `price`, B2B → `price_b2b`."""
+        known = [u for u in updates if u.list_kind is not None]
+        outcome = await self._write_each(
+            known, lambda u: {price_field(u.list_kind or PriceListKind.B2C): u.amount}
+        )
         for u in updates:
-            if not isinstance(u, ListPriceUpdate):
-                outcome.failed[u.sku] = "price list kind unknown (B2C or B2B): cannot pick the price field"
+            if u.list_kind is None:
+                outcome.failed[u.sku] = (
+                    f"price list {u.price_list or '?'} has no kind (B2C or B2B): cannot pick the price field"
+                )
         return outcome
 
     # ------------------------------------------------------------------ test connection

@@ -7,7 +7,6 @@ from pydantic_settings import SettingsConfigDict
 
 from storelink_connector_kit.runtime import Connector, ConnectorSettings
 from storelink_connector_shopamine.platform import ShopaminePlatform
-from storelink_connector_shopamine.push import use_shopamine_pusher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.service import serve
 
@@ -27,8 +26,7 @@ class ShopamineConnectorSettings(ConnectorSettings):
 def make_connector(
     settings: ShopamineConnectorSettings, secrets: SecretBox | None, **kwargs: object
 ) -> Connector:
-    connector = Connector(ShopaminePlatform(), settings, secrets=secrets, **kwargs)  # type: ignore[arg-type]
-    return use_shopamine_pusher(connector)
+    return Connector(ShopaminePlatform(), settings, secrets=secrets, **kwargs)  # type: ignore[arg-type]
 
 
 def main() -> None:

@@ -11,6 +11,9 @@ from storelink_kit.service import serve
 
 
 class WixConnectorSettings(ConnectorSettings):
+    """`shop_base_url` (STORELINK_CONNECTOR_WIX_SHOP_BASE_URL) replaces https://www.wixapis.com,
+    e.g. with the simulator's address; the control plane's tester reads the same variable."""
+
     model_config = SettingsConfigDict(env_prefix="STORELINK_CONNECTOR_WIX_", extra="ignore")
 
     service_name: str = "connector-wix"

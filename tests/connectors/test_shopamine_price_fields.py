@@ -1,5 +1,7 @@
 """Shopamine keeps B2C and B2B prices in different item fields: each price list lands in its own
-field, on the basis (gross/net) the connection chose. Real broker, simulator over real HTTP."""
+field, on the basis (gross/net) the connection chose: the kit's PriceUpdate carries the list's kind
+and the Shopamine API picks the field from it. Real broker, simulator over real HTTP, the kit's own
+Connector (exactly what the Shopamine service runs)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,18 @@ from decimal import Decimal
 import pytest
 
 from storelink_contracts import PriceChanged, PriceListKind, PriceListSetting
-from tests.connectors.conftest import Rig
-from tests.connectors.harness_shopamine import ShopamineHarness
+
+from .conftest import Rig
+from .harness_shopamine import ShopamineHarness, shopamine_harness
 
 pytestmark = pytest.mark.kafka
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def harness() -> ShopamineHarness:
+    """Shopamine only: these are its two price fields (overrides the per-platform parameter)."""
+    return shopamine_harness()
 
 
 def price(lst: str, sku: str, amount: str, *, gross: bool, minutes: int = 0) -> PriceChanged:
