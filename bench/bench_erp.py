@@ -18,9 +18,9 @@ from storelink_erp_kit.client import ErpClient
 from storelink_erp_kit.database import make_engine, migrate
 from storelink_erp_kit.ledger import Ledger
 from storelink_erp_kit.processor import DocumentProcessor
-from storelink_erp_kit.testing.postgres import PostgresNotAvailable, throwaway_postgres
 from storelink_erp_kit.testing.server import serve_in_thread
 from storelink_erp_metakocka.client import MetakockaClient
+from storelink_kit.testing.postgres import PostgresNotAvailable, throwaway_postgres
 from storelink_kit.testing.samples import sample_document
 from storelink_sim_metakocka.app import create_app
 from storelink_sim_metakocka.state import SimState

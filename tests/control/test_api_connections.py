@@ -66,6 +66,27 @@ async def test_lists_by_tenant_and_all(live: Live) -> None:
     assert {c["connection_id"] for c in op} == {a, b}
 
 
+@pytest.mark.parametrize(
+    "given",
+    [WIX_SITE, WIX_SITE.upper(), f"https://manage.wix.com/dashboard/{WIX_SITE}/home", f" {WIX_SITE} "],
+    ids=["bare", "upper-case", "dashboard-address", "spaces"],
+)
+async def test_wix_site_id_as_bare_id_or_dashboard_address_is_stored_bare(live: Live, given: str) -> None:
+    """The same forms the connector and docs/connect-wix.md accept (one parser: parse_site_id)."""
+    tenant_id, token = await live.tenant()
+    body = wix_body(credentials={"api_key": WIX_KEY, "site_id": given})
+    created = await live.connection(tenant_id, token, body)
+    cid = created["connection"]["connection_id"]
+    assert created["connection"]["credentials"]["site_id"] == WIX_SITE
+    # the dashboard address of the same site is no change
+    r = await live.client(token).patch(
+        f"/v1/connections/{cid}",
+        json={"credentials": {"site_id": f"manage.wix.com/dashboard/{WIX_SITE.upper()}/products"}},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 1
+
+
 async def test_patch_makes_a_new_version_audited_and_published(live: Live) -> None:
     tenant_id, token = await live.tenant()
     cid = (await live.connection(tenant_id, token))["connection"]["connection_id"]
@@ -162,7 +183,12 @@ async def test_a_failed_publish_saves_nothing(live: Live) -> None:
 CREATE_ERRORS: list[tuple[dict[str, Any], str, str]] = [
     ({"platform": "ebay"}, "platform", "wix"),
     ({"credentials": {"api_key": WIX_KEY}}, "credentials.site_id", "Field required"),
-    ({"credentials": {"api_key": WIX_KEY, "site_id": "my-site"}}, "credentials.site_id", "UUID"),
+    ({"credentials": {"api_key": WIX_KEY, "site_id": "my-site"}}, "credentials.site_id", "not a Site ID"),
+    (
+        {"credentials": {"api_key": WIX_KEY, "site_id": "https://manage.wix.com/dashboard/home"}},
+        "credentials.site_id",
+        "no Site ID found in the address",
+    ),
     ({"credentials": {"api_key": "short", "site_id": WIX_SITE}}, "credentials.api_key", "at least 8"),
     ({"credentials": {"api_key": WIX_KEY, "site_id": WIX_SITE, "x": "1"}}, "credentials.x", "Extra inputs"),
     ({"polling_interval_seconds": 10}, "polling_interval_seconds", "greater than or equal to 60"),
@@ -231,7 +257,7 @@ PATCH_ERRORS: list[tuple[dict[str, Any], str, str]] = [
     ({"polling_interval_seconds": 5}, "polling_interval_seconds", "greater than or equal to 60"),
     ({"enabled": None}, "enabled", "boolean"),
     ({"warehouse": None}, "warehouse", "stock sync is on"),
-    ({"credentials": {"site_id": "nope"}}, "credentials.site_id", "UUID"),
+    ({"credentials": {"site_id": "nope"}}, "credentials.site_id", "not a Site ID"),
     ({"credentials": {"store_url": "x.example.com"}}, "credentials.store_url", "Extra inputs"),
     ({"platform": "shopamine"}, "platform", "Extra inputs"),
     ({"target_document": "receipt"}, "target_document", "offer"),

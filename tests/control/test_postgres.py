@@ -16,15 +16,15 @@ from faststream.kafka import KafkaBroker
 from storelink_control.db.engine import make_engine, migrate
 from storelink_control.db.tables import Base
 from storelink_kit.publishing import EventPublisher
+from storelink_kit.testing.postgres import throwaway_postgres
 from storelink_kit.testing.samples import sample_order
 
 from .conftest import Live, start_live, stop_live, wix_body
-from .postgres import postgres_url
 
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    with postgres_url() as url:
+    with throwaway_postgres() as url:
         yield url
 
 

@@ -144,6 +144,29 @@ def test_demo_override_points_the_hub_at_the_simulators(
     assert pointed >= 3
 
 
+def test_control_tests_connections_against_the_same_simulators_as_the_connectors(
+    tool: Callable[[str], str], render: ModuleType
+) -> None:
+    """Test connection runs in control with the connectors' testers, which read the connectors'
+    base-URL variables: in the demo, control must point them where the connectors point."""
+    result = _compose(tool, "--profile", "demo", "config", "--format", "json", env=SECRETS, demo=True)
+    assert result.returncode == 0, result.stderr
+    stack = json.loads(result.stdout)["services"]
+    connectors = [s for s in render.load() if s.name.startswith("connector-")]
+    shop_urls = {
+        var: stack[s.name]["environment"][var]
+        for s in connectors
+        for var in s.demo_env
+        if var.endswith("_SHOP_BASE_URL")
+    }
+    assert set(shop_urls) == {
+        "STORELINK_CONNECTOR_WIX_SHOP_BASE_URL",
+        "STORELINK_CONNECTOR_SHOPAMINE_SHOP_BASE_URL",
+    }
+    control_env = stack["control"]["environment"]
+    assert {var: control_env.get(var) for var in shop_urls} == shop_urls
+
+
 def test_kafka_is_kraft_and_every_database_is_created(config: dict[str, Any], render: ModuleType) -> None:
     kafka = config["services"]["kafka"]
     assert kafka["image"].startswith("apache/kafka:")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from storelink_erp_kit.testing.postgres import free_port
+from storelink_kit.testing.kafka_broker import free_port
 
 
 class AdapterProcess:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storelink_erp_kit.database import make_engine, migrate
-from storelink_erp_kit.testing.postgres import throwaway_postgres
+from storelink_kit.testing.postgres import throwaway_postgres
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from storelink_contracts import DocumentKind, ErpSystem
 from storelink_erp_kit.adapters import check_erp_connection as check_erp
 from storelink_erp_kit.cli import render_request
 from storelink_erp_kit.client import Verdict
-from storelink_erp_kit.testing.postgres import free_port
 from storelink_erp_metakocka.client import MetakockaClient
+from storelink_kit.testing.kafka_broker import free_port
 from storelink_kit.testing.samples import sample_document
 
 from .conftest import ER_SECRET, ER_TOKEN, ER_USER, MK_COMPANY, MK_SECRET, ErSim, MkSim

@@ -117,7 +117,7 @@ async def test_5xx_is_retried_then_succeeds(sqlite_engine: AsyncEngine, mk_sim: 
 async def test_unreachable_ends_as_retryable_failure_and_stays_pending(
     sqlite_engine: AsyncEngine, mk_sim: MkSim
 ) -> None:
-    from storelink_erp_kit.testing.postgres import free_port
+    from storelink_kit.testing.kafka_broker import free_port
 
     pub = RecordingPublisher()
     client = MetakockaClient(

@@ -38,3 +38,16 @@ async def ensure_topics(
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+async def delete_topics(bootstrap_servers: str, topics: TopicNames) -> None:
+    """Delete every topic of `topics` that exists (tests clean up after themselves)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [name for name, _ in topics.all() if name in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()

@@ -264,7 +264,7 @@ def connections_add(
     api_key: Annotated[
         str, typer.Option(envvar="STORELINK_SHOP_API_KEY", prompt=True, hide_input=True, help="Shop API key")
     ],
-    site_id: Annotated[str | None, typer.Option(help="Wix: the Site ID")] = None,
+    site_id: Annotated[str | None, typer.Option(help="Wix: the Site ID or the dashboard address")] = None,
     store_url: Annotated[str | None, typer.Option(help="Shopamine: the shop's address")] = None,
     description: Annotated[str, typer.Option(help="Free description")] = "",
     setting: Annotated[

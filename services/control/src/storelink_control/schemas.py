@@ -12,10 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 
+from storelink_connector_wix.site_id import parse_site_id
 from storelink_contracts import (
     CompanyProfile,
     ConnectionConfigured,
@@ -82,10 +82,19 @@ class WixCredentials(ApiModel):
     """An API key with the Wix Stores permission, and the site it belongs to."""
 
     api_key: SecretStr = Field(min_length=8, max_length=4096, description="Wix API key")
-    site_id: UUID = Field(
-        description="The Site ID: the UUID after /dashboard/ in the site's dashboard address",
+    site_id: str = Field(
+        description=(
+            "The Site ID (a UUID), or the site's dashboard address copied from the browser "
+            "(https://manage.wix.com/dashboard/<Site ID>/...); stored as the bare Site ID"
+        ),
         examples=["3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a"],
     )
+
+    @field_validator("site_id")
+    @classmethod
+    def _normalise_site_id(cls, value: str) -> str:
+        """The connector's own parsing, so control accepts exactly what the connector does."""
+        return parse_site_id(value)
 
 
 CREDENTIALS_MODELS: dict[Platform, type[ApiModel]] = {

@@ -62,7 +62,9 @@ class TesterRegistry:
             try:
                 platform = Platform(ep.name)
                 target = ep.load()
-                tester = target if isinstance(target, ConnectionTester) else target()
+                # a class passes the protocol check (it has `test`) but cannot be called unbound
+                is_instance = isinstance(target, ConnectionTester) and not isinstance(target, type)
+                tester = target if is_instance else target()
                 if not isinstance(tester, ConnectionTester):
                     raise TypeError(f"{ep.value} is not a ConnectionTester")
             except Exception as exc:  # a broken plug-in must not stop the control plane

@@ -10,7 +10,7 @@ from typing import Any
 
 import uvicorn
 
-from storelink_erp_kit.testing.postgres import free_port
+from storelink_kit.testing.kafka_broker import free_port
 
 
 @contextlib.contextmanager

@@ -111,6 +111,8 @@ def _local_broker() -> Iterator[str]:
     env["KAFKA_DATA_DIR"] = data_dir
     env["KAFKA_PORT"] = str(port)
     env.pop("KAFKA_CONTROLLER_PORT", None)  # let kafka.sh pick a free one
+    # A whole test session creates thousands of partitions; 512 MB of heap ran out once.
+    env.setdefault("KAFKA_HEAP_OPTS", "-Xmx2g -Xms512m")
     try:
         started = subprocess.run(  # noqa: S603 - our own script, fixed argv
             [bash, str(kafka_sh), "start"],

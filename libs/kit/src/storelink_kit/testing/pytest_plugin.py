@@ -8,6 +8,7 @@ other's messages.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -15,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from storelink_contracts import TopicNames
-from storelink_kit.admin import ensure_topics
+from storelink_kit.admin import delete_topics, ensure_topics
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.kafka_broker import kafka_bootstrap_servers
 
@@ -31,6 +32,9 @@ async def topic_names(kafka_bootstrap: str) -> AsyncIterator[TopicNames]:
     names = TopicNames(prefix=f"t{uuid.uuid4().hex[:10]}.")
     await ensure_topics(kafka_bootstrap, names, partitions_override=3)
     yield names
+    # keep the session broker small: a full run would otherwise pile up thousands of partitions
+    with contextlib.suppress(Exception):
+        await delete_topics(kafka_bootstrap, names)
 
 
 @pytest.fixture

@@ -13,11 +13,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from storelink_kit.testing.kafka_broker import free_port
 
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them with "
@@ -52,12 +53,6 @@ def find_pg_bindir() -> Path:
         if (c / "initdb").exists() and (c / "pg_ctl").exists():
             return c
     raise PostgresNotAvailable(INSTALL_HINT)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run_as() -> tuple[list[str], int | None, int | None]:

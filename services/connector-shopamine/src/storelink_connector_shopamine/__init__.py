@@ -1,0 +1,1 @@
+"""Shopamine connector: orders in by poll and webhook, stock and B2C/B2B prices out by sku."""

@@ -1,0 +1,57 @@
+"""The Wix platform module: what the kit needs to know about Wix, and nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from storelink_connector_kit.breaker import BreakerReport
+from storelink_connector_kit.http import HttpPolicy, ShopHttp
+from storelink_connector_kit.platform import Doorbell, OrderContext, ShopApi, ShopPlatform
+from storelink_connector_wix.api import WixApi
+from storelink_connector_wix.assumptions import API_BASE_URL, RATE_PER_MINUTE
+from storelink_connector_wix.mapping import map_wix_order
+from storelink_connector_wix.site_id import parse_site_id
+from storelink_connector_wix.webhook import parse_automation_webhook
+from storelink_contracts import OrderReceived, Platform
+
+
+class WixPlatform(ShopPlatform):
+    platform: ClassVar[Platform] = Platform.WIX
+    signed_webhooks: ClassVar[bool] = False
+
+    def map_order(self, raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | None:
+        return map_wix_order(raw, ctx)
+
+    def parse_webhook(self, body: Any) -> Doorbell:
+        return parse_automation_webhook(body)
+
+    def parse_credentials(self, credentials: Mapping[str, Any]) -> Mapping[str, str]:
+        key = str(credentials.get("api_key") or "").strip()
+        if not key:
+            raise ValueError(
+                "the Wix API key is missing: create one at https://manage.wix.com/account/api-keys"
+            )
+        if key.lower().startswith("bearer "):
+            key = key[7:].strip()
+        return {"api_key": key, "site_id": parse_site_id(str(credentials.get("site_id") or ""))}
+
+    def connect(
+        self,
+        credentials: Mapping[str, str],
+        *,
+        connection_id: str,
+        policy: HttpPolicy | None = None,
+        base_url: str | None = None,
+        on_breaker_change: Callable[[BreakerReport], None] | None = None,
+    ) -> ShopApi:
+        policy = policy or HttpPolicy(rate_per_minute=RATE_PER_MINUTE)
+        http = ShopHttp(
+            base_url or API_BASE_URL,
+            {"Authorization": credentials["api_key"], "wix-site-id": credentials["site_id"]},
+            connection_id=connection_id,
+            policy=policy,
+            on_breaker_change=on_breaker_change,
+            platform=self.platform.value,
+        )
+        return WixApi(http, site_id=credentials["site_id"])

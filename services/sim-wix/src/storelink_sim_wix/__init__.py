@@ -1,0 +1,1 @@
+"""Wix API simulator."""

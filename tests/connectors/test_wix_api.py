@@ -1,0 +1,180 @@
+"""Wix over real HTTP against the simulator: test-connection verdicts, the client layer's
+retries / Retry-After / circuit breaker, and the `storelink test-connection` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from storelink_connector_kit.breaker import BreakerState
+from storelink_connector_kit.errors import ConnectionPaused, ShopUnavailable
+from storelink_connector_kit.http import HttpPolicy, parse_retry_after
+from storelink_connector_kit.testing_connection import check_connection
+from storelink_connector_kit.verdicts import Verdict
+from storelink_connector_wix.api import WixApi
+from storelink_connector_wix.platform import WixPlatform
+from storelink_sim_wix.server import free_port, serve_sim
+from storelink_sim_wix.state import V1, WixSim
+
+FAST = HttpPolicy(timeout_seconds=2, max_attempts=3, backoff_initial=0.01, max_retry_after=3)
+
+
+class World:
+    def __init__(self) -> None:
+        self.sim = WixSim(rate_limit=1000)
+        self.key = self.sim.add_key("acct-1")
+        self.site = self.sim.add_site("acct-1")
+        self.v1_site = self.sim.add_site("acct-1", catalog=V1)
+        self.orders_only_key = self.sim.add_key("acct-1", permissions={"ecom"})
+        self.other_site = self.sim.add_site("acct-2")
+        self.url = ""
+
+
+@pytest_asyncio.fixture
+async def world() -> AsyncIterator[World]:
+    w = World()
+    async with serve_sim(w.sim) as url:
+        w.url = url
+        yield w
+
+
+async def verdict(w: World, creds: dict[str, str], url: str | None = None) -> Verdict:
+    result = await check_connection(WixPlatform(), creds, base_url=url or w.url, policy=FAST)
+    assert result.message
+    assert creds.get("api_key", "") not in result.message or not creds.get("api_key")
+    return result.verdict
+
+
+async def test_each_problem_gets_its_own_verdict(world: World) -> None:
+    w = world
+    assert await verdict(w, {"api_key": w.key, "site_id": w.site.site_id}) is Verdict.OK
+    assert await verdict(w, {"api_key": w.key, "site_id": w.v1_site.site_id}) is Verdict.OK
+    dashboard = f"https://manage.wix.com/dashboard/{w.site.site_id}/home"
+    assert await verdict(w, {"api_key": w.key, "site_id": dashboard}) is Verdict.OK
+    assert await verdict(w, {"api_key": "IST.wrong", "site_id": w.site.site_id}) is Verdict.BAD_KEY
+    assert await verdict(w, {"api_key": w.key, "site_id": w.other_site.site_id}) is Verdict.WRONG_SHOP
+    unknown = "0badc0de-0000-4000-8000-000000000000"
+    assert await verdict(w, {"api_key": w.key, "site_id": unknown}) is Verdict.WRONG_SHOP
+    assert (
+        await verdict(w, {"api_key": w.orders_only_key, "site_id": w.site.site_id})
+        is Verdict.MISSING_PERMISSION
+    )
+    assert await verdict(w, {"api_key": w.key, "site_id": "not a site"}) is Verdict.INVALID_SETTINGS
+    closed = f"http://127.0.0.1:{free_port()}"
+    assert await verdict(w, {"api_key": w.key, "site_id": w.site.site_id}, closed) is Verdict.UNREACHABLE
+    w.sim.rate_limit, w.sim.window_seconds = 0, 1
+    assert await verdict(w, {"api_key": w.key, "site_id": w.site.site_id}) is Verdict.RATE_LIMITED
+
+
+async def test_retry_after_is_honoured_and_5xx_retried(world: World) -> None:
+    w = world
+    api = WixPlatform().connect(
+        {"api_key": w.key, "site_id": w.site.site_id}, connection_id="c1", policy=FAST, base_url=w.url
+    )
+    assert isinstance(api, WixApi)
+    w.sim.rate_limit, w.sim.window_seconds = 1, 1.0
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await api.catalog_version()
+    api._version = None  # ask again: the second call is throttled, then waits Retry-After (1 s)
+    await api.catalog_version()
+    assert loop.time() - start >= 0.9
+    assert w.sim.statuses[429] == 1
+    w.sim.rate_limit = 1000
+    w.sim.faults.fail_next = 2
+    api._version = None
+    assert await api.catalog_version() == "V3_CATALOG"
+    assert w.sim.statuses[503] == 2
+    await api.aclose()
+
+
+async def test_breaker_pauses_a_failing_shop_and_reports_it(world: World) -> None:
+    w = world
+    reports = []
+    policy = HttpPolicy(
+        timeout_seconds=2,
+        max_attempts=2,
+        backoff_initial=0.01,
+        breaker_threshold=2,
+        breaker_pause_seconds=0.5,
+    )
+    api = WixPlatform().connect(
+        {"api_key": w.key, "site_id": w.site.site_id},
+        connection_id="c1",
+        policy=policy,
+        base_url=w.url,
+        on_breaker_change=reports.append,
+    )
+    assert isinstance(api, WixApi)
+    w.sim.faults.fail_every = 1
+    for _ in range(2):
+        with pytest.raises(ShopUnavailable):
+            await api.fetch_order("0badc0de-0000-4000-8000-000000000000")
+    assert reports[-1].state is BreakerState.OPEN
+    assert "server error" in reports[-1].reason
+    calls = w.sim.total_calls
+    with pytest.raises(ConnectionPaused):
+        await api.fetch_order("0badc0de-0000-4000-8000-000000000000")
+    assert w.sim.total_calls == calls  # paused: the shop is not even asked
+    w.sim.faults.fail_every = 0
+    await asyncio.sleep(0.6)
+    assert await api.fetch_order("0badc0de-0000-4000-8000-000000000000") is None  # 404 → None
+    assert reports[-1].state is BreakerState.CLOSED
+    await api.aclose()
+
+
+def test_retry_after_parsing() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+
+
+async def test_cli_test_connection(world: World, tmp_path: Path) -> None:
+    w = world
+    storelink = str(Path(sys.executable).parent / "storelink")
+
+    async def run(creds: dict[str, str]) -> tuple[int, str]:
+        path = tmp_path / "settings.json"
+        path.write_text(json.dumps({"platform": "wix", "credentials": creds, "base_url": w.url}))
+        proc = await asyncio.create_subprocess_exec(
+            storelink,
+            "test-connection",
+            "--settings",
+            str(path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        assert proc.returncode is not None
+        return proc.returncode, out.decode()
+
+    code, out = await run({"api_key": w.key, "site_id": w.site.site_id})
+    assert code == 0, out
+    assert out.startswith("ok:"), out
+    code, out = await run({"api_key": "IST.nope", "site_id": w.site.site_id})
+    assert code == 1, out
+    assert out.startswith("bad_key:"), out
+    assert "IST.nope" not in out, out
+
+
+async def test_control_plane_tester_entry_point(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control plane finds the Wix tester through `storelink.connection_testers` and calls it;
+    STORELINK_CONNECTOR_WIX_SHOP_BASE_URL points it at the simulator, as it does the connector."""
+    from storelink_contracts import Platform
+    from storelink_control.testers import TesterRegistry, run_test
+
+    monkeypatch.setenv("STORELINK_CONNECTOR_WIX_SHOP_BASE_URL", world.url)
+    registry = TesterRegistry.from_entry_points()
+    assert registry.get(Platform.WIX) is not None
+    good = {"api_key": world.key, "site_id": world.site.site_id}
+    ok = await run_test(registry, Platform.WIX, good, timeout=20)
+    bad = await run_test(registry, Platform.WIX, {**good, "api_key": "IST.bad"}, timeout=20)
+    assert (ok.verdict, bad.verdict) == ("ok", "failed"), (ok, bad)
+    assert bad.message.startswith("bad_key:"), bad
