@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,8 @@ class Status:
     erp_prices: dict[str, str] = field(default_factory=dict)
     wix_stock: dict[str, Any] = field(default_factory=dict)
     shopamine_stock: dict[str, Any] = field(default_factory=dict)
+    wix_prices: dict[str, Any] = field(default_factory=dict)
+    shopamine_prices: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def documented(self) -> bool:
@@ -101,11 +104,24 @@ class Status:
 
         return agrees(self.wix_stock, WIX_SKUS) and agrees(self.shopamine_stock, SHOPAMINE_SKUS)
 
+    def prices_synced(self) -> bool:
+        """Both shops show MetaKocka's retail (B2C, gross) price of every demo sku."""
+
+        def agrees(shop: dict[str, Any], skus: list[str]) -> bool:
+            relevant = [s for s in skus if s in self.erp_prices]
+            return bool(relevant) and all(
+                shop.get(s) is not None and Decimal(str(shop[s])) == Decimal(self.erp_prices[s])
+                for s in relevant
+            )
+
+        return agrees(self.wix_prices, WIX_SKUS) and agrees(self.shopamine_prices, SHOPAMINE_SKUS)
+
     def write(self, path: Path) -> None:
         data = {
             **self.__dict__,
             "orders_documented": self.documented(),
             "stock_synced": self.stock_synced(),
+            "prices_synced": self.prices_synced(),
             "at": datetime.now(UTC).isoformat(),
         }
         tmp = path.with_suffix(".tmp")
@@ -290,10 +306,12 @@ class Demo:
         for sku in (sku_w, sku_s):
             self.status.erp_stock[sku] = max(0, self.status.erp_stock[sku] - 3 + self.round % 7)
         self.status.erp_prices[sku_w] = f"{14 + self.round % 4}.90"
+        self.status.erp_prices[sku_s] = f"{18 + self.round % 4}.50"
         self.push_erp()
         say(
             f"MetaKocka: stock of {sku_w} -> {self.status.erp_stock[sku_w]}, {sku_s} -> "
-            f"{self.status.erp_stock[sku_s]}; price of {sku_w} -> {self.status.erp_prices[sku_w]}"
+            f"{self.status.erp_stock[sku_s]}; price of {sku_w} -> {self.status.erp_prices[sku_w]}, "
+            f"{sku_s} -> {self.status.erp_prices[sku_s]}"
         )
 
     def observe(self) -> None:
@@ -314,15 +332,19 @@ class Demo:
                 f"MetaKocka: new {d['doc_type']} {d['count_code']}"
                 f" for shop order {d['buyer_order'] or d['title']}"
             )
-        self._diff("Wix", self.status.wix_stock, dict(wix.get("stock", {})))
-        sa_stock = {i.get("sku"): i.get("stock_amount") for i in items.get("data", [])}
-        self._diff("Shopamine", self.status.shopamine_stock, sa_stock)
+        self._diff("Wix", "stock", self.status.wix_stock, dict(wix.get("stock", {})))
+        self._diff("Wix", "price", self.status.wix_prices, dict(wix.get("prices", {})))
+        sa_items = items.get("data", [])
+        sa_stock = {i.get("sku"): i.get("stock_amount") for i in sa_items}
+        self._diff("Shopamine", "stock", self.status.shopamine_stock, sa_stock)
+        sa_prices = {i.get("sku"): i.get("price") for i in sa_items}
+        self._diff("Shopamine", "price", self.status.shopamine_prices, sa_prices)
 
-    def _diff(self, shop: str, seen: dict[str, Any], now: dict[str, Any]) -> None:
-        changed = {sku: qty for sku, qty in now.items() if seen.get(sku) != qty}
+    def _diff(self, shop: str, what: str, seen: dict[str, Any], now: dict[str, Any]) -> None:
+        changed = {sku: value for sku, value in now.items() if seen.get(sku) != value}
         if seen and changed:
-            shown = ", ".join(f"{sku}={qty}" for sku, qty in list(changed.items())[:6])
-            say(f"{shop}: stock pushed: {shown}{' ...' if len(changed) > 6 else ''}")
+            shown = ", ".join(f"{sku}={value}" for sku, value in list(changed.items())[:6])
+            say(f"{shop}: {what} pushed: {shown}{' ...' if len(changed) > 6 else ''}")
         seen.clear()
         seen.update(now)
 
@@ -331,16 +353,18 @@ class Demo:
         self.seed_erp()
         self.place_orders()
         next_round = time.monotonic() + every
-        reported = (False, False)
+        reported = (False, False, False)
         while True:
             self.observe()
             self.status.write(self.status_file)
-            state = (self.status.documented(), self.status.stock_synced())
+            state = (self.status.documented(), self.status.stock_synced(), self.status.prices_synced())
             if state != reported:
                 if state[0]:
                     say("every demo order so far is a document in MetaKocka")
                 if state[1]:
                     say("both shops show MetaKocka's stock")
+                if state[2]:
+                    say("both shops show MetaKocka's retail prices")
                 reported = state
             if once and all(state):
                 return

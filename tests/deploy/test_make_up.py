@@ -62,12 +62,13 @@ def test_make_up_brings_orders_to_the_erp_and_stock_to_the_shops_and_make_down_c
                 )
             if status_file.exists():
                 status = json.loads(status_file.read_text())
-                if status["orders_documented"] and status["stock_synced"]:
+                if status["orders_documented"] and status["stock_synced"] and status["prices_synced"]:
                     break
             time.sleep(2)
         output = (tmp_path / "make-up.log").read_text()
         assert status.get("orders_documented"), f"orders never became documents: {status}\n{output[-4000:]}"
         assert status.get("stock_synced"), f"stock never reached the shops: {status}\n{output[-4000:]}"
+        assert status.get("prices_synced"), f"prices never reached the shops: {status}\n{output[-4000:]}"
 
         # Check the simulators directly, not only the demo's word for it.
         base = lambda port: f"http://127.0.0.1:{port + offset}"  # noqa: E731
