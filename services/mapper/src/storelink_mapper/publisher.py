@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka.errors import MessageSizeTooLargeError
 from opentelemetry import propagate
 
 from storelink_contracts import Envelope, Event, encode_event
@@ -69,6 +70,7 @@ class PipelinedPublisher(EventPublisher):
         # The documents of one order share its key: the producer's own partitioner (murmur2 in pure
         # Python, ~4 µs) runs once per topic and key in a batch, and the partition is passed along.
         partitions: dict[tuple[str, bytes], int] = {}
+        builders: dict[tuple[str, int], list[Any]] = {}
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the handler's (batch) span, the same for every record
         trace = [(k, v.encode()) for k, v in carrier.items()]
@@ -85,12 +87,37 @@ class PipelinedPublisher(EventPublisher):
             partition = partitions.get((topic, key))
             if partition is None:
                 partition = partitions[(topic, key)] = producer._partition(topic, None, key, None, key, None)
-            pending.append(
-                await producer.send(topic, encode_event(event), key=key, partition=partition, headers=headers)
-            )
+            _append(producer, builders, topic, partition, key, encode_event(event), headers)
             envelopes.append(env)
+        # One record batch per topic-partition (rarely more, when one fills up), handed to the same
+        # accumulator `send` feeds: the sender gives it the idempotent producer id and sequence when
+        # it drains it, and acks=all applies to it as to any batch.
+        for (topic, partition), filled in builders.items():
+            for builder in filled:
+                pending.append(await producer.send_batch(builder, topic, partition=partition))
         if pending:
             await asyncio.gather(*pending)
         for (topic, event_type), n in counts.items():
             EVENTS_PUBLISHED.labels(topic, event_type).inc(n)
         return envelopes
+
+
+def _append(
+    producer: Any,
+    builders: dict[tuple[str, int], list[Any]],
+    topic: str,
+    partition: int,
+    key: bytes,
+    value: bytes,
+    headers: list[tuple[str, bytes]],
+) -> None:
+    """Add a record to the open batch of its topic-partition; a full one is closed and a new one begun."""
+    filled = builders.get((topic, partition))
+    if filled is None:
+        filled = builders[(topic, partition)] = [producer.create_batch()]
+    if filled[-1].append(key=key, value=value, timestamp=None, headers=headers) is not None:
+        return
+    builder = producer.create_batch()
+    filled.append(builder)
+    if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
+        raise MessageSizeTooLargeError(f"a {len(value)}-byte record does not fit an empty producer batch")
