@@ -144,7 +144,10 @@ async def connection_versions(connection_id: str, caller: Caller, control: Ctl) 
 
 async def status_of(control: Control, connection: Connection) -> ConnectionStatus:
     async with control.sessions() as session:
-        activity = await session.get(ConnectionActivity, connection.id)
+        # One snapshot: the status consumer updates counts and activity in one transaction, and
+        # separate READ COMMITTED statements could show the new counts beside the old activity.
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         last = await session.scalar(
             select(OrderSeen)
             .where(OrderSeen.connection_id == connection.id)
@@ -163,6 +166,8 @@ async def status_of(control: Control, connection: Connection) -> ConnectionStatu
             .select_from(DeadLetter)
             .where(DeadLetter.connection_id == connection.id, DeadLetter.replayed_at.is_(None))
         )
+        # read last: activity only moves forward, so it is never older than the counts above
+        activity = await session.get(ConnectionActivity, connection.id)
     enabled = bool(connection.settings.get("enabled", True))
     return ConnectionStatus(
         connection_id=connection.id,
