@@ -15,11 +15,12 @@ from typing import Any
 
 from storelink_contracts import DocumentKind, Envelope, Event
 from storelink_erp_kit.client import ErpClient
-from storelink_erp_kit.database import make_engine, migrate
+from storelink_erp_kit.database import migrate
 from storelink_erp_kit.ledger import Ledger
 from storelink_erp_kit.processor import DocumentProcessor
 from storelink_erp_kit.testing.server import serve_in_thread
 from storelink_erp_metakocka.client import MetakockaClient
+from storelink_kit.database import make_engine
 from storelink_kit.testing.postgres import PostgresNotAvailable, throwaway_postgres
 from storelink_kit.testing.samples import sample_document
 from storelink_sim_metakocka.app import create_app

@@ -13,8 +13,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from faststream.kafka import KafkaBroker
 
-from storelink_control.db.engine import make_engine, migrate
+from storelink_control.db.engine import migrate
 from storelink_control.db.tables import Base
+from storelink_kit.database import make_engine
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.testing.postgres import throwaway_postgres
 from storelink_kit.testing.samples import sample_order

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from storelink_contracts import CompanyProfile, ConnectionConfigured
-from storelink_control.db.engine import make_engine, migrate
+from storelink_control.db.engine import migrate
 from storelink_control.db.tables import Base
 from storelink_control.errors import problems_of
 from storelink_control.openapi import render
@@ -27,6 +27,7 @@ from storelink_control.schemas import (
 from storelink_control.secrecy import MASK, diff, masked_values
 from storelink_control.status import _origin_kind, connection_of_key
 from storelink_control.webhooks import token_matches, token_sha256, webhook_url
+from storelink_kit.database import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 

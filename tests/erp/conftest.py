@@ -12,7 +12,8 @@ import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storelink_erp_kit.database import make_engine, migrate
+from storelink_erp_kit.database import migrate
+from storelink_kit.database import make_engine
 from storelink_kit.testing.postgres import throwaway_postgres
 
 

@@ -28,7 +28,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storelink_kit.database import make_engine
 
 metadata = MetaData()
 
@@ -97,7 +99,7 @@ class Wanted:
 class ConnectorStore:
     def __init__(self, url: str = "sqlite+aiosqlite:///:memory:") -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url)
+        self.engine: AsyncEngine = make_engine(url)
         self._insert: Any = postgresql.insert if url.startswith("postgresql") else sqlite.insert
 
     async def start(self) -> None:

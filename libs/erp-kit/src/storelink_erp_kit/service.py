@@ -23,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storelink_contracts import ErpSystem
 from storelink_erp_kit.changes import ObservedValues
 from storelink_erp_kit.consumer import DocumentConsumer, subscribe_documents
-from storelink_erp_kit.database import make_engine, migrate
+from storelink_erp_kit.database import migrate
 from storelink_erp_kit.ledger import Ledger
 from storelink_erp_kit.polling import Poller
 from storelink_erp_kit.processor import AttemptPolicy, DocumentProcessor
 from storelink_erp_kit.tenants import ClientFactory, ErpClientPool
 from storelink_kit.broker import make_broker
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
+from storelink_kit.database import make_engine
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.service import make_app

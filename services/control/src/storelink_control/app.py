@@ -13,7 +13,7 @@ from sqlalchemy import text
 from storelink_control.api import connections, problems, tenants
 from storelink_control.auth import ensure_operator_token
 from storelink_control.control import Control
-from storelink_control.db.engine import make_engine, make_sessions, migrate
+from storelink_control.db.engine import make_sessions, migrate
 from storelink_control.errors import install_handlers
 from storelink_control.operations import republish_all
 from storelink_control.ratelimit import RateLimit
@@ -21,6 +21,7 @@ from storelink_control.settings import ControlSettings
 from storelink_control.status import subscribe_status
 from storelink_control.testers import TesterRegistry
 from storelink_kit.broker import make_broker
+from storelink_kit.database import make_engine
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 
