@@ -205,6 +205,8 @@ class Result:
     records: int
     seconds: float
     latencies: list[int]
+    cpu: float
+    """Seconds of this process's CPU while it ran (user + system)."""
 
     @property
     def rate(self) -> float:
@@ -226,6 +228,7 @@ class Passthrough:
         self.done = 0
         self.first_batch: float | None = None
         self.last_done = 0.0
+        self.cpu_first = self.cpu_last = 0.0
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -254,6 +257,7 @@ class Passthrough:
                 continue
             if self.first_batch is None:
                 self.first_batch = time.perf_counter()
+                self.cpu_first = time.process_time()
             futures = []
             n = 0
             for records in batch.values():
@@ -266,6 +270,7 @@ class Passthrough:
             await self.consumer.commit()
             self.done += n
             self.last_done = time.perf_counter()
+            self.cpu_last = time.process_time()
 
     def progress(self) -> int:
         if self._task is not None and self._task.done():
@@ -287,7 +292,7 @@ async def wait_done(get: Any, n: int, timeout: float = 600) -> None:
         await asyncio.sleep(0.01)
 
 
-async def run(bootstrap: str, n: int, n_paced: int) -> None:
+async def run(bootstrap: str, n: int, n_paced: int, mapper_only: bool = False) -> None:
     # The collector settings of the deployed mapper (make_asgi), for the whole process: both contenders
     # run under them.
     tune_gc(MapperSettings().gc_young_threshold)
@@ -314,25 +319,30 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
         await feeder.start()
         await EventPublisher(feeder, mapper_topics, "bench").publish(sample_connection())
     await fill(bootstrap, mapper_topics.orders, records)
-    await fill(bootstrap, pass_topics.orders, records)
-    await fill(bootstrap, default_topics.orders, records)
+    if not mapper_only:
+        await fill(bootstrap, pass_topics.orders, records)
+        await fill(bootstrap, default_topics.orders, records)
     print("backlogs filled")
 
     # ---- passthrough
     # the same producer settings as the mapper's, and aiokafka's defaults (16 kB batches)
-    dflt = Passthrough(bootstrap, default_topics.orders, default_topics.documents, 16 * 1024)
-    await dflt.start()
-    await wait_done(dflt.progress, n)
-    assert dflt.first_batch is not None
-    dflt_seconds = dflt.last_done - dflt.first_batch
-    await dflt.stop()
-    pt = Passthrough(bootstrap, pass_topics.orders, pass_topics.documents, PRODUCER_BATCH_BYTES)
-    await pt.start()
-    await wait_done(pt.progress, n)
-    assert pt.first_batch is not None
-    pt_seconds = pt.last_done - pt.first_batch
-    start = await end_offsets(bootstrap, pass_topics.documents)
-    rate = None
+    # (skipped with --mapper-only, for a profiler attached to this process)
+    if not mapper_only:
+        dflt = Passthrough(bootstrap, default_topics.orders, default_topics.documents, 16 * 1024)
+        await dflt.start()
+        await wait_done(dflt.progress, n)
+        assert dflt.first_batch is not None
+        dflt_seconds = dflt.last_done - dflt.first_batch
+        dflt_cpu = dflt.cpu_last - dflt.cpu_first
+        await dflt.stop()
+        pt = Passthrough(bootstrap, pass_topics.orders, pass_topics.documents, PRODUCER_BATCH_BYTES)
+        await pt.start()
+        await wait_done(pt.progress, n)
+        assert pt.first_batch is not None
+        pt_seconds = pt.last_done - pt.first_batch
+        pt_cpu = pt.cpu_last - pt.cpu_first
+        start = await end_offsets(bootstrap, pass_topics.documents)
+        rate = None
 
     # ---- mapper
     settings = MapperSettings(
@@ -356,6 +366,7 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
     async def timed(recs: Any, headers: Any = None) -> None:
         if not first:
             first.append(time.perf_counter())
+            first.append(time.process_time())
         sizes.append(len(recs))
         t = time.perf_counter()
         await original(recs, headers)
@@ -366,12 +377,19 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
         await mapper.broker.start()
         await wait_done(lambda: mapper.service.counters.completed, n)
         m_seconds = time.perf_counter() - first[0]
+        m_cpu = time.process_time() - first[1]
         counters = mapper.service.stats()
         counters["batches"] = len(sizes)
         counters["seconds_in_handler"] = round(sum(busy), 2)
         assert counters["attention"] == 0, counters
         assert counters["dead_letters"] == 0, counters
         rate = n / m_seconds
+        if mapper_only:
+            print(
+                f"mapper {rate:.0f} orders/s ({m_seconds:.2f} s, CPU {m_cpu / n * 1e6:.0f} µs per order); "
+                f"counters {counters}"
+            )
+            return
         pace = max(100.0, rate / 2)
         m_start = await end_offsets(bootstrap, mapper_topics.documents)
         sent = await paced(bootstrap, mapper_topics.orders, paced_records, pace)
@@ -385,17 +403,18 @@ async def run(bootstrap: str, n: int, n_paced: int) -> None:
     await pt.stop()
 
     results = [
-        Result("passthrough, same producer", n, pt_seconds, p_lat),
-        Result("passthrough, aiokafka dflt", n, dflt_seconds, []),
-        Result("mapper", n, m_seconds, m_lat),
+        Result("passthrough, same producer", n, pt_seconds, p_lat, pt_cpu),
+        Result("passthrough, aiokafka dflt", n, dflt_seconds, [], dflt_cpu),
+        Result("mapper", n, m_seconds, m_lat, m_cpu),
     ]
     print(
         f"\nlatency measured on {n_paced} orders paced at {pace:.0f}/s "
         "(output record time - input record time)"
     )
-    print(f"{'':27} {'orders/s':>10} {'seconds':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'':27} {'orders/s':>10} {'seconds':>8} {'CPU µs/order':>13} {'p50 ms':>8} {'p99 ms':>8}")
     for r in results:
-        print(f"{r.name:27} {r.rate:10.0f} {r.seconds:8.2f} {r.pct(0.5):8.0f} {r.pct(0.99):8.0f}")
+        cpu = r.cpu / r.records * 1e6
+        print(f"{r.name:27} {r.rate:10.0f} {r.seconds:8.2f} {cpu:13.0f} {r.pct(0.5):8.0f} {r.pct(0.99):8.0f}")
     same, default = results[2].rate / results[0].rate, results[2].rate / results[1].rate
     print(
         f"\nmapper / passthrough throughput: {same:.0%} with the same producer settings "
@@ -410,9 +429,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=50_000)
     parser.add_argument("--paced", type=int, default=5_000)
+    parser.add_argument(
+        "--mapper-only", action="store_true", help="the mapper's throughput alone (to attach a profiler)"
+    )
     args = parser.parse_args()
     with kafka_bootstrap_servers() as bootstrap:
-        asyncio.run(run(bootstrap, args.orders, args.paced))
+        asyncio.run(run(bootstrap, args.orders, args.paced, args.mapper_only))
 
 
 if __name__ == "__main__":

@@ -73,6 +73,12 @@ class EventPublisher:
             await asyncio.gather(*pending)
         return envelopes
 
+    async def send_all(
+        self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
+    ) -> None:
+        """`publish_many` for a caller that does not need the envelopes (a publisher may skip them)."""
+        await self.publish_many(events, origin=origin)
+
 
 def event_id_of(headers: dict[str, str]) -> str | None:
     return headers.get(H_ID)

@@ -110,7 +110,7 @@ class MapperService:
                 )
                 await self._dead_letter(record, exc)
         if batch.out:
-            await self.publisher.publish_many(batch.out)
+            await self.publisher.send_all(batch.out)
         self.recency.record_all(batch.newest.items())
         for effect in batch.effects:
             effect()
@@ -195,7 +195,7 @@ class MapperService:
         for envelope, order in parked:
             out.extend(self._outcome(envelope, order, event, effects))
         try:
-            await self.publisher.publish_many(out)
+            await self.publisher.send_all(out)
         except Exception:  # they stay waiting: the next settings change or snapshot maps them
             log.exception("re-mapping waiting orders failed", extra={"connection_id": event.connection_id})
             return
