@@ -136,3 +136,17 @@ def test_the_fast_caused_envelope_equals_the_kits_validated_one():
         assert fast.id != kit.id
     # without a cause it is the kit's own path
     assert fast_publisher.envelope(document).causation_id is None
+
+
+def test_event_ids_are_distinct_version_4_uuids():
+    import uuid
+
+    from storelink_mapper.publisher import _uuid4
+
+    ids = [_uuid4() for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids[:2000]:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122

@@ -1,7 +1,7 @@
 """The mapper's message handling: a batch of order records in, documents and attention items out.
 
 Commit-after-success with pipelining: every event of a batch is sent first and all acknowledgements
-are awaited together (`EventPublisher.publish_many`); only when the handler returns does the
+are awaited together (`EventPublisher.send_all`); only when the handler returns does the
 subscriber commit the batch's offsets. A failure to publish raises, so the kit's middleware retries
 the whole batch (documents carry idempotency keys, so repeats are harmless). A record that cannot be
 read, or whose mapping crashes, goes to `<orders>.dlq` alone while the rest of the batch flows.
