@@ -171,7 +171,10 @@ cmd_start() {
 
   if [[ ! -f "${KAFKA_LOG_DIR}/meta.properties" ]]; then
     local cluster_id
-    cluster_id="$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:22])')"
+    # Kafka's own rule (Uuid.randomUuid): never begin with "-", or the tool reads the id as an option
+    cluster_id="$(python3 -c 'import base64, uuid
+while (text := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode()[:22]).startswith("-"): pass
+print(text)')"
     log "formatting ${KAFKA_LOG_DIR} (cluster id ${cluster_id})"
     "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$SERVER_PROPERTIES" --standalone >>"$LOG_FILE" 2>&1 \
       || { tail -n 40 "$LOG_FILE" >&2; die "storage format failed (log: ${LOG_FILE})"; }
