@@ -229,8 +229,14 @@ class Collecting:
     def __init__(self) -> None:
         self.events: list[Event] = []
 
-    async def send_all(self, events: Any, **_: Any) -> None:
+    async def submit(self, events: Any, **_: Any) -> asyncio.Future[None]:
         self.events.extend(e for e, _ in events)
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)
+        return acked
+
+    async def send_all(self, events: Any, **_: Any) -> None:
+        await (await self.submit(events))
 
 
 def record(order: OrderReceived, offset: int) -> ConsumerRecord[bytes, bytes]:

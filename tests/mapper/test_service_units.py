@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from aiokafka.structs import ConsumerRecord
 from storelink_contracts import DocumentRequested, Envelope, Event, OrderNeedsAttention, encode_event
 from storelink_kit.connections import ConnectionRegistry
 from storelink_kit.testing.samples import T0, sample_connection, sample_order
+from storelink_mapper.mapping import map_order
 from storelink_mapper.service import MapperService
 
 
@@ -28,10 +30,18 @@ class Collecting:
         self.events: list[Event] = []
         self.fail = fail
 
-    async def send_all(self, events: Any, **_: Any) -> None:
+    async def submit(self, events: Any, **_: Any) -> asyncio.Future[None]:
+        """Like the producer: handed over at once, acknowledged (or refused) later."""
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.fail:
-            raise ConnectionError("broker unreachable")
-        self.events.extend(e for e, _ in events)
+            acked.set_exception(ConnectionError("broker unreachable"))
+        else:
+            self.events.extend(e for e, _ in events)
+            acked.set_result(None)
+        return acked
+
+    async def send_all(self, events: Any, **_: Any) -> None:
+        await (await self.submit(events))
 
 
 def record(event: Event, offset: int) -> ConsumerRecord[bytes, bytes]:
@@ -150,3 +160,68 @@ def test_event_ids_are_distinct_version_4_uuids():
         assert str(parsed) == text
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
+
+
+class Held:
+    """A publisher whose acknowledgements the test gives (or refuses) itself."""
+
+    def __init__(self) -> None:
+        self.handed: list[list[Event]] = []
+        self.acks: list[asyncio.Future[None]] = []
+        self.more = asyncio.Event()
+
+    async def parts(self, n: int) -> None:
+        async with asyncio.timeout(5):
+            while len(self.handed) < n:
+                await self.more.wait()
+                self.more.clear()
+
+    async def submit(self, events: Any, **_: Any) -> asyncio.Future[None]:
+        self.handed.append([e for e, _ in events])
+        self.acks.append(asyncio.get_running_loop().create_future())
+        self.more.set()
+        return self.acks[-1]
+
+
+async def test_a_batch_is_handed_over_in_parts_and_completes_only_when_all_are_acknowledged() -> None:
+    publisher = Held()
+    registry = ConnectionRegistry()
+    registry.apply(sample_connection())
+    svc = MapperService(FakeBroker(), publisher, registry, handover_every=4)  # type: ignore[arg-type]
+    orders = [sample_order(external_id=f"o{i}") for i in range(5)]  # 2 documents each
+    handling = asyncio.create_task(svc.handle_records([record(o, i) for i, o in enumerate(orders)]))
+    await publisher.parts(3)
+    assert [len(part) for part in publisher.handed] == [4, 4, 2]
+    assert [e for part in publisher.handed for e in part] == [
+        d for o in orders for d in map_order(o, sample_connection()).documents
+    ]
+    for ack in publisher.acks[:2]:
+        ack.set_result(None)
+    await asyncio.sleep(0.01)
+    assert not handling.done(), "the last part is not acknowledged yet"
+    assert svc.counters.completed == 0
+    publisher.acks[2].set_result(None)
+    await handling
+    assert svc.counters.completed == 5
+
+
+async def test_an_early_part_refused_fails_the_whole_batch() -> None:
+    publisher = Held()
+    registry = ConnectionRegistry()
+    registry.apply(sample_connection())
+    svc = MapperService(FakeBroker(), publisher, registry, handover_every=2)  # type: ignore[arg-type]
+    order = sample_order()
+    handling = asyncio.create_task(
+        svc.handle_records([record(order, 0), record(sample_order(external_id="b"), 1)])
+    )
+    await publisher.parts(2)
+    publisher.acks[0].set_exception(ConnectionError("not delivered"))
+    publisher.acks[1].set_result(None)
+    try:
+        await handling
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("a refused part must fail the batch (the kit retries it, nothing is committed)")
+    assert svc.counters.completed == 0
+    assert svc.recency.newest(order.message_key()) is None, "memory changes only after success"

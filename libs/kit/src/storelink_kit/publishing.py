@@ -55,6 +55,30 @@ class EventPublisher:
     async def publish_many(
         self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
     ) -> list[Envelope]:
+        envelopes, pending = await self._hand_over(events, origin)
+        await asyncio.gather(*pending)
+        return envelopes
+
+    async def submit(
+        self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
+    ) -> asyncio.Future[Any]:
+        """Hand every event to the producer; the returned future is done once all are acknowledged.
+
+        Lets a batch handler go on working while earlier records are on their way, and still await
+        every acknowledgement before it returns (commit-after-success).
+        """
+        _, pending = await self._hand_over(events, origin)
+        return asyncio.gather(*pending)
+
+    async def send_all(
+        self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
+    ) -> None:
+        """`publish_many` for a caller that does not need the envelopes (a publisher may skip them)."""
+        await (await self.submit(events, origin=origin))
+
+    async def _hand_over(
+        self, events: Iterable[tuple[Event, Envelope | None]], origin: str | None
+    ) -> tuple[list[Envelope], list[asyncio.Future[Any]]]:
         pending: list[asyncio.Future[Any]] = []
         envelopes: list[Envelope] = []
         for event, caused_by in events:
@@ -69,15 +93,7 @@ class EventPublisher:
             )
             pending.append(future)
             envelopes.append(env)
-        if pending:
-            await asyncio.gather(*pending)
-        return envelopes
-
-    async def send_all(
-        self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
-    ) -> None:
-        """`publish_many` for a caller that does not need the envelopes (a publisher may skip them)."""
-        await self.publish_many(events, origin=origin)
+        return envelopes, pending
 
 
 def event_id_of(headers: dict[str, str]) -> str | None:

@@ -81,27 +81,33 @@ class PipelinedPublisher(EventPublisher):
         self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
     ) -> list[Envelope]:
         envelopes: list[Envelope] = []
-        if not await self._send(events, origin, envelopes):
+        delivered = await self._hand_over_batches(events, origin, envelopes)
+        if delivered is None:
             return await super().publish_many(events, origin=origin)
+        await delivered
         return envelopes
 
-    async def send_all(
+    async def submit(
         self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
-    ) -> None:
-        """`publish_many` for a caller that does not need the envelopes back (the mapper's handler)."""
-        if not await self._send(events, origin, None):
-            await super().publish_many(events, origin=origin)
+    ) -> asyncio.Future[Any]:
+        delivered = await self._hand_over_batches(events, origin, None)
+        if delivered is None:
+            return await super().submit(events, origin=origin)
+        return delivered
 
-    async def _send(
+    async def _hand_over_batches(
         self,
         events: Iterable[tuple[Event, Envelope | None]],
         origin: str | None,
         envelopes: list[Envelope] | None,
-    ) -> bool:
-        """Send every event and await all acknowledgements; False when there is no aiokafka producer."""
+    ) -> asyncio.Future[Any] | None:
+        """Hand every event over in record batches; a future done once all are acknowledged.
+
+        None when there is no aiokafka producer to hand them to (the caller takes the kit's path).
+        """
         producer = self._aiokafka_producer()
         if producer is None:
-            return False
+            return None
         now = datetime.now(UTC)
         headers = _HeaderWriter(self.source, now, origin)
         names: dict[str, str] = {}
@@ -135,11 +141,14 @@ class PipelinedPublisher(EventPublisher):
             for (topic, partition), filled in builders.items()
             for builder in filled
         ]
-        if pending:
-            await asyncio.gather(*pending)
-        for (topic, event_type), n in counts.items():
-            EVENTS_PUBLISHED.labels(topic, event_type).inc(n)
-        return True
+        return asyncio.ensure_future(_counted(pending, counts))
+
+
+async def _counted(pending: list[asyncio.Future[Any]], counts: dict[tuple[str, str], int]) -> None:
+    """All acknowledgements, then the published-events metric (as the kit's instrumentation counts)."""
+    await asyncio.gather(*pending)
+    for (topic, event_type), n in counts.items():
+        EVENTS_PUBLISHED.labels(topic, event_type).inc(n)
 
 
 class _HeaderWriter:

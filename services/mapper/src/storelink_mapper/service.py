@@ -10,6 +10,7 @@ In-memory state (state.py) is only updated after the batch was published.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -76,6 +77,7 @@ class MapperService:
         service_name: str = "mapper",
         recency: Recency | None = None,
         waiting: Waiting | None = None,
+        handover_every: int = 128,
     ) -> None:
         self.broker = broker
         self.publisher = publisher
@@ -84,6 +86,7 @@ class MapperService:
         self.recency = recency or Recency()
         self.waiting = waiting or Waiting()
         self.counters = Counters()
+        self.handover_every = handover_every
 
     # ------------------------------------------------------------------ orders
 
@@ -92,25 +95,42 @@ class MapperService:
         records: Sequence[ConsumerRecord[bytes, bytes]],
         headers: Sequence[Mapping[str, str]] | None = None,
     ) -> None:
-        """Map a batch; `headers` are the records' headers already decoded (by FastStream), if at hand."""
+        """Map a batch; `headers` are the records' headers already decoded (by FastStream), if at hand.
+
+        Outgoing records are handed to the producer every `handover_every` records, so the first ones
+        are on the wire (and acknowledged) while the rest of the batch is mapped; the handler returns
+        only once every one is acknowledged, so the commit still follows success.
+        """
         batch = _Batch()
         if headers is None or len(headers) != len(records):
             headers = [{k: v.decode() for k, v in (record.headers or ())} for record in records]
-        for record, record_headers in zip(records, headers, strict=True):
-            try:
-                envelope, event = decode_event(record_headers, record.value or b"")
-                if not isinstance(event, OrderReceived):
-                    raise PermanentError(f"{event.event_type} does not belong on the orders topic")
-                self._map_one(envelope, event, batch)
-            except (EnvelopeError, PermanentError) as exc:
-                await self._dead_letter(record, exc)
-            except Exception as exc:  # a bug on one order must not hold up the partition
-                log.exception(
-                    "mapping failed", extra={"offset": record.offset, "partition": record.partition}
-                )
-                await self._dead_letter(record, exc)
-        if batch.out:
-            await self.publisher.send_all(batch.out)
+        delivered: list[asyncio.Future[Any]] = []
+        handed = 0
+        try:
+            for record, record_headers in zip(records, headers, strict=True):
+                try:
+                    envelope, event = decode_event(record_headers, record.value or b"")
+                    if not isinstance(event, OrderReceived):
+                        raise PermanentError(f"{event.event_type} does not belong on the orders topic")
+                    self._map_one(envelope, event, batch)
+                except (EnvelopeError, PermanentError) as exc:
+                    await self._dead_letter(record, exc)
+                except Exception as exc:  # a bug on one order must not hold up the partition
+                    log.exception(
+                        "mapping failed", extra={"offset": record.offset, "partition": record.partition}
+                    )
+                    await self._dead_letter(record, exc)
+                if len(batch.out) - handed >= self.handover_every:
+                    delivered.append(await self.publisher.submit(batch.out[handed:]))
+                    handed = len(batch.out)
+                    await asyncio.sleep(0)  # the producer's sender puts them on the wire meanwhile
+            if len(batch.out) > handed:
+                delivered.append(await self.publisher.submit(batch.out[handed:]))
+            await asyncio.gather(*delivered)
+        except BaseException:
+            for future in delivered:  # the batch is retried: their outcome no longer matters
+                future.add_done_callback(_ignore_outcome)
+            raise
         self.recency.record_all(batch.newest.items())
         for effect in batch.effects:
             effect()
@@ -209,3 +229,8 @@ class MapperService:
 
     def stats(self) -> dict[str, Any]:
         return asdict(self.counters)
+
+
+def _ignore_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved, so asyncio does not report it as never retrieved
