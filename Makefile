@@ -15,7 +15,7 @@ STATE       ?= $(CURDIR)/.state
 export STORELINK_STATE := $(STATE)
 PACKAGES     = $(foreach d,$(wildcard libs/*/src/storelink_* services/*/src/storelink_*),-p $(notdir $(d)))
 
-.PHONY: help install test up down lint format schemas deploy-render bench kafka-up kafka-down clean
+.PHONY: help install test test-unit up down lint format schemas screenshots deploy-render bench kafka-up kafka-down clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,15 +26,25 @@ $(UV):
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-install: $(UV) ## install uv, the workspace (uv.lock), the Kafka broker jars, PostgreSQL binaries
+AJV_DIR     := tests/contracts/ajv
+
+install: $(UV) ## install uv, the workspace (uv.lock), Ajv (package-lock.json), the Kafka broker jars, PostgreSQL binaries, Chromium
 	$(UV) sync --frozen --all-packages
+	@command -v npm >/dev/null || { echo "install Node.js 18+ (npm): the schema tests run Ajv, a second JSON Schema implementation"; exit 1; }
+	@[ $(AJV_DIR)/node_modules/.package-lock.json -nt $(AJV_DIR)/package-lock.json ] || npm ci --prefix $(AJV_DIR)
 	bash deploy/local/kafka.sh fetch
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
 	  echo "installing PostgreSQL server binaries (Debian package postgresql) for the ledger tests"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends postgresql; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Chromium (Debian package chromium) for the console's browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
 test: install ## set everything up and run every test (a real Kafka broker is started)
 	$(RUN) pytest
+
+test-unit: install ## the fast level only: no Kafka, no processes, no database server (see pyproject markers)
+	$(RUN) pytest -m "not kafka and not slow" -n auto
 
 up: install ## set everything up and run the stack locally (Kafka + services) until Ctrl-C
 	bash deploy/local/up.sh
@@ -58,6 +68,9 @@ format: install ## apply ruff's fixes and formatting
 	$(RUN) ruff check --fix libs services tests bench
 	$(RUN) ruff format libs services tests bench
 
+screenshots: install ## run the console's browser journeys and save their screenshots into docs/console/
+	STORELINK_SCREENSHOTS_DIR=$(CURDIR)/docs/console $(RUN) pytest tests/console -p no:randomly
+
 schemas: install ## write JSON Schemas and the AsyncAPI document into docs/
 	$(RUN) storelink schemas --docs-dir docs
 
@@ -68,4 +81,4 @@ bench: install ## run the benchmarks in bench/ (prints figures; not pass/fail)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(RUN) python $$b || exit 1; done
 
 clean: ## remove local state (not the jar cache)
-	rm -rf .state .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .state .pytest_cache .mypy_cache .ruff_cache $(AJV_DIR)/node_modules

@@ -78,7 +78,7 @@ def order_templates() -> list[OrderReceived]:
         discounts=[OrderDiscount(name="Welcome", code="HELLO5", amount=D("5.00"))],
         # 14.97 + 21.00 + 24.40 + 4.99 shipping - 5.00 coupon = 60.36
         totals=OrderTotals(
-            subtotal=D("60.37"), shipping=D("4.99"), discount=D("5.00"), tax=D("8.0"), total=D("60.36")
+            subtotal=D("60.37"), shipping=D("4.99"), discount=D("5.00"), tax=D("7.05"), total=D("60.36")
         ),
     )
     eu_company = sample_order(
@@ -373,8 +373,7 @@ async def run(bootstrap: str, n: int, n_paced: int, mapper_only: bool = False) -
         busy.append(time.perf_counter() - t)
 
     mapper.service.handle_records = timed  # type: ignore[method-assign]
-    async with mapper.broker:
-        await mapper.broker.start()
+    async with mapper.running():
         await wait_done(lambda: mapper.service.counters.completed, n)
         m_seconds = time.perf_counter() - first[0]
         m_cpu = time.process_time() - first[1]

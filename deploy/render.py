@@ -4,7 +4,8 @@
                                                  deploy/k8s/base/generated/*,
                                                  deploy/k8s/overlays/strimzi/topics/topics.yaml
     .venv/bin/python deploy/render.py --check    exit 1 when any of them is stale (the tests run this)
-    .venv/bin/python deploy/render.py procfile --state DIR   print the `make up` Procfile
+    .venv/bin/python deploy/render.py supervisord --state DIR   print the `make up` supervisord config
+    .venv/bin/python deploy/render.py secret-value VAR          a fresh value for a `make up` secret
 
 Generated, not hand-written, so that adding a service is one block in services.toml and the
 compose stack, the Kubernetes base and `make up` can never disagree about names, ports or env.
@@ -16,10 +17,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import hashlib
 import os
 import re
+import secrets
 import shlex
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,12 +49,26 @@ GRACEFUL_TIMEOUT_SECONDS = 20
 PRESTOP_SLEEP_SECONDS = 5
 TERMINATION_GRACE_SECONDS = GRACEFUL_TIMEOUT_SECONDS + PRESTOP_SLEEP_SECONDS + 5
 KAFKA_PORTS = (9092, 9093)
+# What happens to a process that dies, said once for the three ways of running the stack (a test
+# checks that they agree): compose restarts it whatever its exit code until it is stopped on purpose,
+# a Deployment's pods always restart (the only policy a Deployment allows), and under `make up`
+# supervisord restarts it. supervisord (docs/configuration.rst and docs/subprocess.rst of
+# Supervisor/supervisor, read 2026-12-01): `autorestart=true` restarts a RUNNING process whatever its
+# exit; a process that dies before `startsecs` goes to BACKOFF and is retried with one more second of
+# wait each time, up to `startretries` times (then FATAL: it waits for a person).
+COMPOSE_RESTART = "unless-stopped"
+K8S_RESTART = "Always"
+SUPERVISOR_START_SECONDS = 10
+SUPERVISOR_START_RETRIES = 60
 POSTGRES_PORT = 5432
 
 _KNOWN_KEYS = {
     "name", "module", "env_prefix", "port", "public", "database", "secret_key", "calls_out",
     "replicas", "cpu", "memory", "simulator", "demo_env", "env", "args", "health_path", "secrets",
+    "secret_templates", "webhooks",
 }  # fmt: skip
+CONTROL = "control"
+"""The service that hands out webhook URLs and serves the console (the Ingress's default backend)."""
 _URL = re.compile(r"\{url:([a-z0-9-]+)\}")
 
 
@@ -77,6 +95,16 @@ class Service:
     args: tuple[str, ...] = ()
     health_path: str = "/healthz"
     secrets: tuple[str, ...] = ()
+    secret_templates: dict[str, str] = field(default_factory=dict)
+    webhooks: str | None = None
+
+    @property
+    def default_module(self) -> str:
+        return "storelink_" + self.name.replace("-", "_")
+
+    def module_env(self) -> dict[str, str]:
+        """How the launcher (storelink_kit.launch) learns a module that is not `storelink_<name>`."""
+        return {} if self.module == self.default_module else {f"{self.env_prefix}MODULE": self.module}
 
     @property
     def db_name(self) -> str:
@@ -88,7 +116,7 @@ class Service:
 
     def env(self, host: str = "0.0.0.0", **extra: str) -> dict[str, str]:  # noqa: S104 - in a container
         """The service's own settings (the shared ones come from an env file / ConfigMap)."""
-        env = {"STORELINK_SERVICE": self.name}
+        env = {"STORELINK_SERVICE": self.name, **self.module_env()}
         if self.simulator:  # simulators take their address as arguments; tell the health check
             env["STORELINK_HEALTHCHECK_URL"] = f"http://127.0.0.1:{self.port}{self.health_path}"
         else:
@@ -142,6 +170,16 @@ def load(path: Path = SERVICES_TOML) -> list[Service]:
         if not isinstance(port, int) or not 1024 <= port <= 65535:
             raise ServiceListError(f"{where}: 'port' must be an integer 1024..65535")
         snake = name.replace("-", "_")
+        secrets = tuple(str(x) for x in raw.get("secrets", ()))
+        templates = {str(k): str(v) for k, v in raw.get("secret_templates", {}).items()}
+        if set(templates) - set(secrets):
+            raise ServiceListError(
+                f"{where}: 'secret_templates' for secrets not listed: {sorted(set(templates) - set(secrets))}"
+            )
+        if any("{random}" not in v or "'" in v for v in templates.values()):
+            raise ServiceListError(
+                f"{where}: every 'secret_templates' value must contain {{random}} and no single quote"
+            )
         replicas = tuple(raw.get("replicas", (1, 4)))
         if len(replicas) != 2 or not 1 <= replicas[0] <= replicas[1]:
             raise ServiceListError(f"{where}: 'replicas' must be [min, max] with 1 <= min <= max")
@@ -163,7 +201,9 @@ def load(path: Path = SERVICES_TOML) -> list[Service]:
                 env_extra={str(k): str(v) for k, v in raw.get("env", {}).items()},
                 args=tuple(str(a) for a in raw.get("args", ())),
                 health_path=str(raw.get("health_path", "/healthz")),
-                secrets=tuple(str(x) for x in raw.get("secrets", ())),
+                secrets=secrets,
+                secret_templates=templates,
+                webhooks=str(raw["webhooks"]) if raw.get("webhooks") else None,
             )
         )
     for attr in ("name", "port", "module"):
@@ -188,6 +228,16 @@ def resolve_urls(value: str, services: list[Service], *, local: bool) -> str:
         return f"http://{'127.0.0.1' if local else m.group(1)}:{ports[m.group(1)]}"
 
     return _URL.sub(url, value)
+
+
+def webhook_bases(services: list[Service], host: str) -> str:
+    """control's STORELINK_CONTROL_WEBHOOK_BASE_URLS: each platform's webhooks go straight to the
+    connector that serves them (used while no public base URL routes the paths)."""
+    return ",".join(f"{s.webhooks}=http://{host}:{s.port}" for s in services if s.webhooks)
+
+
+def control_routing_env(services: list[Service], host: str) -> dict[str, str]:
+    return {"STORELINK_CONTROL_WEBHOOK_BASE_URLS": webhook_bases(services, host)}
 
 
 def hub_services(services: list[Service]) -> list[Service]:
@@ -228,7 +278,7 @@ def compose(services: list[Service]) -> dict[str, Any]:
                     "retries": 12,
                     "start_period": "20s",
                 },
-                "restart": "unless-stopped",
+                "restart": COMPOSE_RESTART,
             },
             "postgres": {
                 "image": POSTGRES_IMAGE,
@@ -244,7 +294,7 @@ def compose(services: list[Service]) -> dict[str, Any]:
                     "timeout": "5s",
                     "retries": 12,
                 },
-                "restart": "unless-stopped",
+                "restart": COMPOSE_RESTART,
             },
             "topics": {
                 "image": COMPOSE_IMAGE,
@@ -274,6 +324,11 @@ def compose(services: list[Service]) -> dict[str, Any]:
             }
             if s.database:
                 depends["postgres"] = {"condition": "service_healthy"}
+        if s.name == CONTROL:
+            # no proxy in the compose stack: webhook URLs point at the connectors' published ports,
+            # unless STORELINK_PUBLIC_BASE_URL names a proxy that routes /webhooks/<platform>/
+            extra.update(control_routing_env(services, "localhost"))
+            extra["STORELINK_CONTROL_PUBLIC_BASE_URL"] = "${STORELINK_PUBLIC_BASE_URL:-}"
         entry: dict[str, Any] = {
             "image": COMPOSE_IMAGE,
             "env_file": ["deploy/compose/storelink.env"],
@@ -285,7 +340,7 @@ def compose(services: list[Service]) -> dict[str, Any]:
                 "retries": 3,
                 "start_period": "20s",
             },
-            "restart": "unless-stopped",
+            "restart": COMPOSE_RESTART,
             "stop_grace_period": f"{GRACEFUL_TIMEOUT_SECONDS + PRESTOP_SLEEP_SECONDS}s",
             **hardening,
         }
@@ -413,6 +468,7 @@ def _deployment(s: Service) -> dict[str, Any]:
                 "spec": {
                     "serviceAccountName": "storelink",
                     "automountServiceAccountToken": False,
+                    "restartPolicy": K8S_RESTART,
                     "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
                     "securityContext": POD_SECURITY,
                     "topologySpreadConstraints": [
@@ -511,12 +567,34 @@ def k8s_service_docs(s: Service) -> list[dict[str, Any]]:
     ]
 
 
+def k8s_ingress(services: list[Service]) -> dict[str, Any]:
+    """One public entry: /webhooks/<platform>/ to the connector serving it, the rest (API, console)
+    to control. Its address is STORELINK_CONTROL_PUBLIC_BASE_URL (config.env), so webhook URLs
+    that control hands out arrive here."""
+
+    def path(prefix: str, s: Service) -> dict[str, Any]:
+        return {
+            "path": prefix,
+            "pathType": "Prefix",
+            "backend": {"service": {"name": s.name, "port": {"name": "http"}}},
+        }
+
+    paths = [path(f"/webhooks/{s.webhooks}/", s) for s in hub_services(services) if s.webhooks]
+    paths += [path("/", s) for s in services if s.name == CONTROL]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "storelink", "labels": _labels("storelink", "ingress")},
+        "spec": {"rules": [{"http": {"paths": paths}}]},
+    }
+
+
 def k8s_generated_kustomization(services: list[Service]) -> dict[str, Any]:
     """Included by the hand-written deploy/k8s/base/kustomization.yaml."""
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": [f"{s.name}.yaml" for s in hub_services(services)],
+        "resources": [*(f"{s.name}.yaml" for s in hub_services(services)), "ingress.yaml"],
     }
 
 
@@ -553,13 +631,131 @@ def local_services(services: list[Service], offset: int | None = None) -> list[S
     return [dataclasses.replace(s, port=s.port + offset) for s in services]
 
 
-def procfile(services: list[Service], python: str = ".venv/bin/python") -> str:
-    """One line per process for honcho; settings come from the environment up.sh exports."""
-    lines = []
-    for s in services:
+REPLICAS_ENV = "STORELINK_REPLICAS"
+REPLICA_PORT_STEP = 200
+"""Replica i (from 0) of a hub service listens on its port + i * this: clear of every other port of
+the list (hub 8000-8006, simulators 8101-8105) for up to MAX_LOCAL_REPLICAS replicas."""
+MAX_LOCAL_REPLICAS = 4
+
+
+def local_replicas(raw: str | None = None) -> int:
+    """`STORELINK_REPLICAS` (default 1): how many copies of every hub service `make up` runs."""
+    raw = (os.environ.get(REPLICAS_ENV, "1") if raw is None else raw) or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LOCAL_REPLICAS:
+        raise ServiceListError(f"{REPLICAS_ENV}={raw!r}: give a whole number from 1 to {MAX_LOCAL_REPLICAS}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Process:
+    """One supervisord program of `make up`: replica `index` of a service. Replica 0 keeps the
+    service's name and port (so one replica is exactly the stack without replicas); replica i > 0 is
+    `<name>-<i+1>` on its own HTTP port, same settings, database and Kafka consumer group otherwise."""
+
+    service: Service
+    index: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.service.name if self.index == 0 else f"{self.service.name}-{self.index + 1}"
+
+    @property
+    def port(self) -> int:
+        return self.service.port + REPLICA_PORT_STEP * self.index
+
+    def health_url(self, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{self.service.health_path}"
+
+    def env(self) -> dict[str, str]:
+        """What this replica sets on top of the stack's environment: its own HTTP port."""
+        return {} if self.index == 0 else {f"{self.service.env_prefix}HTTP_PORT": str(self.port)}
+
+
+def local_processes(services: list[Service], replicas: int = 1) -> list[Process]:
+    """Every process `make up` runs: `replicas` of each hub service, one of each simulator (they hold
+    the simulated shops' and ERPs' state in memory)."""
+    return [Process(s, i) for s in services for i in range(1 if s.simulator else replicas)]
+
+
+def supervisor_socket(state: Path) -> Path:
+    """supervisorctl's socket: under the state dir, unless that path is too long for a unix socket
+    (about 108 bytes), then in the temp dir under a name made from the state dir."""
+    path = state / "local" / "supervisor.sock"
+    if len(str(path)) < 100:
+        return path
+    digest = hashlib.sha256(str(state).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"storelink-{digest}.sock"
+
+
+def _ini(value: str | Path) -> str:
+    """A value in supervisord's config: '%' starts an expansion there, so it is doubled."""
+    return str(value).replace("%", "%%")
+
+
+def supervisord_conf(
+    services: list[Service],
+    state: Path,
+    python: str = ".venv/bin/python",
+    root: Path = ROOT,
+    replicas: int = 1,
+) -> str:
+    """`make up`'s supervisord config: every process restarted when it dies, the others untouched.
+
+    The environment (ports, database URLs, secrets) is not here: supervisord passes its own, which
+    up.sh sets from `render.py env` and the generated secrets, to every process.
+    """
+    local = state / "local"
+    socket = supervisor_socket(state)
+    lines = [
+        HEADER.replace("# ", "; ", 1).rstrip(),
+        "[unix_http_server]",
+        f"file={_ini(socket)}",
+        "chmod=0700",
+        "",
+        "[supervisord]",
+        f"logfile={_ini(local / 'supervisord.log')}",
+        "logfile_maxbytes=10MB",
+        "logfile_backups=2",
+        f"pidfile={_ini(local / 'supervisord.pid')}",
+        "nodaemon=true",
+        "silent=true",
+        f"directory={_ini(root)}",
+        f"childlogdir={_ini(local / 'logs')}",
+        "identifier=storelink",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{_ini(socket)}",
+    ]
+    for process in local_processes(services, replicas):
+        s = process.service
         command = s.command("127.0.0.1")
         command[0] = python
-        lines.append(f"{s.name}: exec {' '.join(shlex.quote(c) for c in command)}")
+        # supervisord's `environment` adds to (and wins over) what supervisord itself was given
+        environment = ",".join(f'{k}="{v}"' for k, v in process.env().items())
+        lines += [
+            "",
+            f"[program:{process.name}]",
+            *([f"environment={_ini(environment)}"] if environment else []),
+            f"command={_ini(' '.join(shlex.quote(c) for c in command))}",
+            f"directory={_ini(root)}",
+            # simulators first, so the hub finds its shops and ERPs; stopped last for the same reason
+            f"priority={100 if s.simulator else 200}",
+            "autostart=true",
+            "autorestart=true",
+            f"startsecs={SUPERVISOR_START_SECONDS}",
+            f"startretries={SUPERVISOR_START_RETRIES}",
+            "stopsignal=TERM",
+            f"stopwaitsecs={GRACEFUL_TIMEOUT_SECONDS + 5}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={_ini(local / 'logs' / (process.name + '.log'))}",
+            "stdout_logfile_maxbytes=20MB",
+            "stdout_logfile_backups=2",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -570,6 +766,7 @@ def local_env(services: list[Service], state: Path) -> dict[str, str]:
     """
     env: dict[str, str] = {}
     for s in services:
+        env.update(s.module_env())
         if not s.simulator:
             env[f"{s.env_prefix}HTTP_HOST"] = "127.0.0.1"
             env[f"{s.env_prefix}HTTP_PORT"] = str(s.port)
@@ -578,6 +775,8 @@ def local_env(services: list[Service], state: Path) -> dict[str, str]:
             env[f"{s.env_prefix}DATABASE_URL"] = f"sqlite+aiosqlite:///{state / 'db' / s.db_name}.sqlite3"
         env.update(s.env_extra)
         env.update({k: resolve_urls(v, services, local=True) for k, v in s.demo_env.items()})
+        if s.name == CONTROL:
+            env.update(control_routing_env(services, "127.0.0.1"))
     return env
 
 
@@ -585,6 +784,21 @@ def local_secrets(services: list[Service]) -> list[str]:
     """Secret variables `make up` must generate (random values kept under the state dir)."""
     names = {var for s in services for var in s.secret_env() if not var.endswith("DATABASE_URL")}
     return sorted(names)
+
+
+def local_secret_value(services: list[Service], variable: str) -> str:
+    """A fresh value for a secret of `make up`: a Fernet key for STORELINK_SECRET_KEY, else a random
+    token, put into the service's `secret_templates` entry when it has one (e.g. a JSON map)."""
+    if variable == "STORELINK_SECRET_KEY":
+        from cryptography.fernet import Fernet
+
+        return Fernet.generate_key().decode()
+    token = secrets.token_urlsafe(32)
+    for s in services:
+        for suffix in s.secrets:
+            if f"{s.env_prefix}{suffix}" == variable:
+                return s.secret_templates.get(suffix, "{random}").replace("{random}", token)
+    raise ServiceListError(f"{variable} is not a secret of any service in services.toml")
 
 
 def health_urls(services: list[Service]) -> list[str]:
@@ -610,6 +824,7 @@ def outputs(services: list[Service]) -> dict[Path, str]:
     }
     for s in hub_services(services):
         out[gen / f"{s.name}.yaml"] = _yaml(k8s_service_docs(s))
+    out[gen / "ingress.yaml"] = _yaml(k8s_ingress(services))
     return out
 
 
@@ -637,36 +852,53 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "what", nargs="?", choices=["files", "procfile", "env", "secrets", "health"], default="files"
+        "what",
+        nargs="?",
+        choices=["files", "supervisord", "env", "secrets", "secret-value", "health"],
+        default="files",
     )
+    parser.add_argument("variable", nargs="?", help="secret-value: the secret variable to generate")
     parser.add_argument("--check", action="store_true", help="fail when generated files are stale")
-    parser.add_argument("--state", type=Path, default=ROOT / ".state", help="state dir for procfile/env")
+    parser.add_argument("--state", type=Path, default=ROOT / ".state", help="state dir for supervisord/env")
     parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"))
     args = parser.parse_args(argv)
-    local = args.what in ("procfile", "env", "secrets", "health")
+    local = args.what in ("supervisord", "env", "secrets", "secret-value", "health")
     try:
         services = load(LOCAL_SERVICES_TOML if local else SERVICES_TOML)
     except ServiceListError as exc:
         print(f"render.py: {exc}", file=sys.stderr)
         return 2
-    if args.what in ("procfile", "env", "secrets", "health"):
+    if local:
         try:
             services = local_services(services)
         except ServiceListError as exc:
             print(f"render.py: {exc}", file=sys.stderr)
             return 2
-    if args.what == "procfile":
-        sys.stdout.write(procfile(services, args.python))
+    try:
+        replicas = local_replicas()
+    except ServiceListError as exc:
+        print(f"render.py: {exc}", file=sys.stderr)
+        return 2
+    if args.what == "supervisord":
+        sys.stdout.write(supervisord_conf(services, args.state.resolve(), args.python, replicas=replicas))
         return 0
-    if args.what == "env":  # KEY=VALUE lines: honcho's -e env file format
+    if args.what == "env":  # KEY=VALUE lines, sourced by up.sh
         for key, value in local_env(services, args.state.resolve()).items():
             print(f"{key}={value}")
         return 0
     if args.what == "secrets":
         print("\n".join(local_secrets(services)))
         return 0
+    if args.what == "secret-value":
+        try:
+            print(local_secret_value(services, args.variable or ""))
+        except ServiceListError as exc:
+            print(f"render.py: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.what == "health":
-        print("\n".join(f"{s.name} {s.module} {s.health_url()}" for s in services))
+        processes = local_processes(services, replicas)
+        print("\n".join(f"{p.name} {p.service.module} {p.health_url()}" for p in processes))
         return 0
     if args.check:
         problems = stale(services)

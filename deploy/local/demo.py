@@ -1,11 +1,19 @@
-"""The `make up` demo: a tenant with a simulated Wix shop and a simulated Shopamine shop wired to a
-simulated MetaKocka through the control API; demo orders, stock and price changes; and a live
-view of what happens (orders -> ERP documents, stock/price pushes to the shops) until stopped.
+"""The `make up` demo: both seed pairings, wired through the control API and shown live until stopped.
+
+- Wix -> e-računi (seed 004): tenant `demo-eracuni`, a company with fiscal verification on, whose ERP
+  is the simulated e-računi; a simulated Wix shop. A card-paid order becomes a sales order and an
+  invoice made from it, fiscally verified (ZOI/EOR printed); an unpaid order stays a sales order;
+  stock of the chosen warehouse and e-računi's sales prices reach the Wix shop.
+- Shopamine -> MetaKocka (seed 000): tenant `demo`, whose ERP is the simulated MetaKocka; a simulated
+  Shopamine shop. Orders become the chosen document (sales order); stock of the chosen warehouse,
+  B2C prices (gross) and B2B prices (net) reach the Shopamine shop.
 
     .venv/bin/python deploy/local/demo.py [--state DIR] [--every SECONDS] [--once]
 
+`make up` runs it with its defaults; STORELINK_DEMO_EVERY sets the seconds between rounds (30).
+
 Everything it knows about the other processes' HTTP APIs is in the ASSUMPTIONS block below (the
-one place to adjust when a simulator or the control API changes). It writes its progress to
+one place to adjust when a simulator or the control API changes). It writes what it did and saw to
 `<state>/local/demo-status.json` so a test (tests/deploy/test_make_up.py) can follow it too.
 """
 
@@ -13,34 +21,40 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
-import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import httpx
+import simplejson
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # ----------------------------------------------------------------------------------- ASSUMPTIONS --
-# The demo world; values the simulators are started with (their own demo seeds) or are told here.
-TENANT = "demo"
+# The demo world: values the simulators are started with (their own demo seeds) or are told here.
+WIX_TENANT = "demo-eracuni"  # Wix -> e-računi
 WIX_API_KEY = "demo-wix-api-key"  # sim-wix's demo seed (storelink_sim_wix.fixtures.demo)
 WIX_SITE = "11111111-1111-4111-8111-111111111111"  # its Catalog V3 site
 WIX_SKUS = [f"SKU-{i:04d}" for i in range(20)]
+ER_USER, ER_PASSWORD, ER_TOKEN = "api@example.si", "dev-password", "dev-token"  # sim-eracuni's default user
+ER_CASH_REGISTER, ER_BUSINESS_UNIT = "BL1", "PP1"  # the fiscal device and premises set in e-računi
+ER_WAREHOUSE = "GLAVNO"  # the e-računi warehouse code whose stock goes to Wix
+ER_PRICE_LIST = "e-racuni-product-price"  # the adapter's name for ProductList's sales prices
+VAT_RATE = Decimal(22)
+SHOPAMINE_TENANT = "demo"  # Shopamine -> MetaKocka (the ERP ingest's demo token is for this tenant)
 SHOPAMINE_DOMAIN = "www.demo-shop.si"  # sim-shopamine's demo shop
 SHOPAMINE_TOKEN = "demo-token"  # noqa: S105 - the simulator's demo token
 SHOPAMINE_SKUS = [f"SKU-{n}" for n in range(1, 21)]
 MK_COMPANY, MK_SECRET = "16", "dev-secret"  # sim-metakocka's default company
 MK_WAREHOUSE = "glavni"  # the warehouse's mark (what a person types in the connection settings)
 MK_WAREHOUSE_ID = "100"  # its mk_id in sim-metakocka's default warehouse_list
-MK_PRICE_LIST = "MPC"
+MK_B2C_PRICE_LIST, MK_B2B_PRICE_LIST = "MPC", "VPC"  # retail (sent gross) and wholesale (sent net)
 # Routes (control API is /v1 with a bearer token; simulators arrange themselves under /_sim).
 CONTROL_TENANTS = "/v1/tenants"
 CONTROL_CONNECTIONS = "/v1/tenants/{tenant}/connections"
@@ -48,26 +62,21 @@ CONTROL_ROTATE = "/v1/connections/{connection_id}/rotate-webhook"
 WIX_PUT_ORDER = "/_sim/sites/{site}/orders"
 WIX_STOCK = "/_sim/sites/{site}/stock"  # {"stock": {sku: qty}, "prices": {sku: price}}
 SHOPAMINE_PUT_ORDER = "/_sim/shops/{domain}/orders"
-SHOPAMINE_ITEMS = "/_sim/shops/{domain}/items"  # {"data": [{"sku", "stock_amount", "price", ...}]}
+SHOPAMINE_ITEMS = "/_sim/shops/{domain}/items"  # {"data": [{"sku", "stock_amount", "price", "price_b2b"}]}
 MK_DOCUMENTS = "/_sim/documents/{company}"  # [{"doc_type", "buyer_order", "count_code", ...}]
 MK_STOCK = "/_sim/stock/{company}"  # PUT rows shaped like warehouse_stock's stock_list
 MK_PRODUCTS = "/_sim/products/{company}"  # PUT rows shaped like product_list (with pricelist)
+ER_DOCUMENTS = "/_sim/documents/{token}"  # [{"kind", "number", "reference", "documentID", "zoi", ...}]
+ER_STOCK = "/_sim/stock/{token}"  # PUT rows {productCode, warehouseCode, quantityOnStock}
+ER_PRODUCTS = "/_sim/products/{token}"  # PUT rows {productCode, retailPrice, vatPercentage}
 # -------------------------------------------------------------------------------------------------
-
-
-def _load_render() -> Any:
-    spec = importlib.util.spec_from_file_location("storelink_deploy_render", ROOT / "deploy" / "render.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def urls() -> dict[str, str]:
     """Base URL of every process, from deploy/services.toml (with STORELINK_PORT_OFFSET)."""
-    render = _load_render()
+    from storelink_kit.testing.deploy import load_render
+
+    render = load_render(ROOT)
     services = render.local_services(render.load(render.LOCAL_SERVICES_TOML))
     return {s.name: f"http://127.0.0.1:{s.port}" for s in services}
 
@@ -76,64 +85,116 @@ def say(text: str) -> None:
     print(f"{datetime.now().strftime('%H:%M:%S')}  {text}", flush=True)
 
 
+def amount(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def shows(shop: Mapping[str, Any], erp: Mapping[str, Any]) -> bool:
+    """The shop shows the ERP's value of every sku the ERP holds (compared as numbers)."""
+    return bool(erp) and all(
+        amount(shop.get(sku)) is not None and amount(shop.get(sku)) == amount(value)
+        for sku, value in erp.items()
+    )
+
+
+# ------------------------------------------------------------------------------ what the demo sees
+
+
 @dataclass
 class Status:
-    """What the demo did and what it has seen; written to demo-status.json after every round."""
+    """What the demo did and what it has seen; written to demo-status.json after every look."""
 
-    orders_placed: list[dict[str, str]] = field(default_factory=list)
-    documents: list[dict[str, str]] = field(default_factory=list)
-    erp_stock: dict[str, int] = field(default_factory=dict)
-    erp_prices: dict[str, str] = field(default_factory=dict)
+    orders_placed: list[dict[str, Any]] = field(default_factory=list)
+    """{"shop": "wix" | "shopamine", "number", "paid": bool}"""
+    eracuni_documents: list[dict[str, str]] = field(default_factory=list)
+    metakocka_documents: list[dict[str, str]] = field(default_factory=list)
+    eracuni_stock: dict[str, int] = field(default_factory=dict)
+    eracuni_prices: dict[str, str] = field(default_factory=dict)
+    metakocka_stock: dict[str, int] = field(default_factory=dict)
+    metakocka_b2c_prices: dict[str, str] = field(default_factory=dict)
+    metakocka_b2b_prices: dict[str, str] = field(default_factory=dict)
     wix_stock: dict[str, Any] = field(default_factory=dict)
-    shopamine_stock: dict[str, Any] = field(default_factory=dict)
     wix_prices: dict[str, Any] = field(default_factory=dict)
-    shopamine_prices: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    shopamine_stock: dict[str, Any] = field(default_factory=dict)
+    shopamine_b2c_prices: dict[str, Any] = field(default_factory=dict)
+    shopamine_b2b_prices: dict[str, Any] = field(default_factory=dict)
 
-    def documented(self) -> bool:
-        wanted = {o["number"] for o in self.orders_placed}
-        seen = {d.get("buyer_order", "") for d in self.documents} | {
-            d.get("title", "") for d in self.documents
+    def placed(self, shop: str, paid: bool | None = None) -> list[str]:
+        return [
+            o["number"]
+            for o in self.orders_placed
+            if o["shop"] == shop and (paid is None or o["paid"] == paid)
+        ]
+
+    def wix_eracuni(self) -> dict[str, bool]:
+        """Seed 004's claims, checked on what e-računi and the Wix shop hold."""
+        docs = self.eracuni_documents
+        orders = {d["reference"]: d for d in docs if d["kind"] == "SalesOrder"}
+        invoices = {d["reference"]: d for d in docs if d["kind"] == "SalesInvoice"}
+        paid, unpaid = self.placed("wix", paid=True), self.placed("wix", paid=False)
+        return {
+            "paid_orders_fiscally_invoiced": bool(paid)
+            and all(
+                n in orders
+                and n in invoices
+                and bool(invoices[n]["zoi"] and invoices[n]["eor"])
+                and orders[n]["invoiceID"] == invoices[n]["documentID"]
+                for n in paid
+            ),
+            "unpaid_orders_sales_orders_only": bool(unpaid)
+            and all(n in orders and n not in invoices for n in unpaid),
+            "stock_synced": shows(self.wix_stock, self.eracuni_stock),
+            "prices_synced": shows(self.wix_prices, self.eracuni_prices),
         }
-        return bool(wanted) and all(any(n and n in s for s in seen) for n in wanted)
 
-    def stock_synced(self) -> bool:
-        def agrees(shop: dict[str, Any], skus: list[str]) -> bool:
-            relevant = [s for s in skus if s in self.erp_stock]
-            return bool(relevant) and all(_num(shop.get(s)) == self.erp_stock[s] for s in relevant)
+    def shopamine_metakocka(self) -> dict[str, bool]:
+        """Seed 000's claims, checked on what MetaKocka and the Shopamine shop hold."""
+        seen = {d["buyer_order"] for d in self.metakocka_documents if d["doc_type"] == "sales_order"}
+        placed = self.placed("shopamine")
+        return {
+            "orders_documented": bool(placed) and all(n in seen for n in placed),
+            "stock_synced": shows(self.shopamine_stock, self.metakocka_stock),
+            "prices_synced": shows(self.shopamine_b2c_prices, self.metakocka_b2c_prices)
+            and shows(self.shopamine_b2b_prices, self.metakocka_b2b_prices),
+        }
 
-        return agrees(self.wix_stock, WIX_SKUS) and agrees(self.shopamine_stock, SHOPAMINE_SKUS)
-
-    def prices_synced(self) -> bool:
-        """Both shops show MetaKocka's retail (B2C, gross) price of every demo sku."""
-
-        def agrees(shop: dict[str, Any], skus: list[str]) -> bool:
-            relevant = [s for s in skus if s in self.erp_prices]
-            return bool(relevant) and all(
-                shop.get(s) is not None and Decimal(str(shop[s])) == Decimal(self.erp_prices[s])
-                for s in relevant
-            )
-
-        return agrees(self.wix_prices, WIX_SKUS) and agrees(self.shopamine_prices, SHOPAMINE_SKUS)
+    def summary(self) -> dict[str, Any]:
+        wix, sa = self.wix_eracuni(), self.shopamine_metakocka()
+        return {
+            "wix_eracuni": wix,
+            "shopamine_metakocka": sa,
+            "orders_documented": wix["paid_orders_fiscally_invoiced"]
+            and wix["unpaid_orders_sales_orders_only"]
+            and sa["orders_documented"],
+            "stock_synced": wix["stock_synced"] and sa["stock_synced"],
+            "prices_synced": wix["prices_synced"] and sa["prices_synced"],
+        }
 
     def write(self, path: Path) -> None:
-        data = {
-            **self.__dict__,
-            "orders_documented": self.documented(),
-            "stock_synced": self.stock_synced(),
-            "prices_synced": self.prices_synced(),
-            "at": datetime.now(UTC).isoformat(),
-        }
+        data = {**asdict(self), **self.summary(), "at": datetime.now(UTC).isoformat()}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, default=str))
         tmp.replace(path)
 
 
-def _num(value: Any) -> int | None:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return None
+CLAIMS = {
+    ("wix_eracuni", "paid_orders_fiscally_invoiced"): "Wix -> e-računi: every paid order has a fiscally "
+    "verified invoice made from its sales order",
+    ("wix_eracuni", "unpaid_orders_sales_orders_only"): "Wix -> e-računi: every unpaid order is a sales "
+    "order, not invoiced",
+    ("wix_eracuni", "stock_synced"): f"Wix shows e-računi's stock of warehouse {ER_WAREHOUSE}",
+    ("wix_eracuni", "prices_synced"): "Wix shows e-računi's sales prices",
+    ("shopamine_metakocka", "orders_documented"): "Shopamine -> MetaKocka: every order is a sales order",
+    ("shopamine_metakocka", "stock_synced"): f"Shopamine shows MetaKocka's stock of warehouse {MK_WAREHOUSE}",
+    ("shopamine_metakocka", "prices_synced"): f"Shopamine shows MetaKocka's B2C prices ({MK_B2C_PRICE_LIST}, "
+    f"gross) and B2B prices ({MK_B2B_PRICE_LIST}, net)",
+}
+
+
+# ------------------------------------------------------------------------------------- the story
 
 
 class Demo:
@@ -145,6 +206,7 @@ class Demo:
         self.status_file = status_file
         self.webhooks: dict[str, str] = {}
         self.round = 0
+        self.claimed: set[tuple[str, str]] = set()
 
     # ---- helpers
     def call(self, method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -156,70 +218,149 @@ class Demo:
             raise SystemExit(f"demo: {what} failed: HTTP {response.status_code} {response.text[:500]}")
         return response.json() if response.content else None
 
-    # ---- wiring
+    # ---- wiring (through the control API, as a person would)
+    def add_tenant(self, tenant_id: str, company: dict[str, Any], erp_label: str) -> None:
+        made = self.call(
+            "POST", "control", CONTROL_TENANTS, json={"tenant_id": tenant_id, "company": company}
+        )
+        self.ok(made, f"creating tenant {tenant_id}", 409)
+        fiscal = ", fiscal verification on" if company.get("fiscal_verification") else ""
+        say(
+            f"tenant '{tenant_id}' {'created' if made.status_code == 201 else 'already there'}: "
+            f"ERP {erp_label}{fiscal}"
+        )
+
+    def add_connection(self, tenant_id: str, platform: str, body: dict[str, Any]) -> None:
+        existing = self.call("GET", "control", CONTROL_CONNECTIONS.format(tenant=tenant_id))
+        have = {c["platform"]: c for c in (self.ok(existing, "listing connections") or [])}
+        if platform in have:
+            cid = have[platform]["connection_id"]
+            rotated = self.ok(
+                self.call("POST", "control", CONTROL_ROTATE.format(connection_id=cid)), "rotate"
+            )
+            self.webhooks[platform] = rotated["webhook_url"]
+            say(f"{platform} connection {cid} already there (webhook URL rotated)")
+            return
+        created = self.ok(
+            self.call("POST", "control", CONTROL_CONNECTIONS.format(tenant=tenant_id), json=body),
+            f"adding the {platform} connection",
+        )
+        self.webhooks[platform] = created["webhook_url"]
+        say(
+            f"{platform} connection {created['connection']['connection_id']} created for tenant '{tenant_id}'"
+        )
+
     def wire(self) -> None:
-        tenant = {
-            "tenant_id": TENANT,
-            "company": {
-                "name": "Demo d.o.o.",
-                "country": "SI",
-                "vat_id": "SI12345678",
+        company = {"name": "Demo d.o.o.", "country": "SI", "vat_id": "SI12345678"}
+        self.add_tenant(
+            WIX_TENANT,
+            {
+                **company,
+                "fiscal_verification": True,
+                "erp": "eracuni",
+                "erp_credentials": {
+                    "username": ER_USER,
+                    "password": ER_PASSWORD,
+                    "token": ER_TOKEN,
+                    "cash_register_code": ER_CASH_REGISTER,
+                    "business_unit": ER_BUSINESS_UNIT,
+                },
+            },
+            "e-računi",
+        )
+        self.add_tenant(
+            SHOPAMINE_TENANT,
+            {
+                **company,
                 "erp": "metakocka",
                 "erp_credentials": {"company_id": MK_COMPANY, "secret_key": MK_SECRET},
             },
-        }
-        made = self.call("POST", "control", CONTROL_TENANTS, json=tenant)
-        self.ok(made, "creating the demo tenant", 409)
-        say(f"tenant '{TENANT}' {'created' if made.status_code == 201 else 'already there'} (ERP: MetaKocka)")
+            "MetaKocka",
+        )
         common = {
             "import_orders": True,
             "target_document": "sales_order",
             "polling_interval_seconds": 60,
             "first_import_lookback_days": 30,
-            "warehouse": MK_WAREHOUSE,
             "stock_sync": True,
             "price_sync": True,
-            "price_lists": [{"name": MK_PRICE_LIST, "kind": "b2c"}],
         }
-        shops = {
-            "wix": {"platform": "wix", "credentials": {"api_key": WIX_API_KEY, "site_id": WIX_SITE}},
-            "shopamine": {
-                "platform": "shopamine",
-                "credentials": {"store_url": f"https://{SHOPAMINE_DOMAIN}", "api_key": SHOPAMINE_TOKEN},
+        self.add_connection(
+            WIX_TENANT,
+            "wix",
+            {
+                **common,
+                "platform": "wix",
+                "description": "Demo Wix shop -> e-računi",
+                "credentials": {"api_key": WIX_API_KEY, "site_id": WIX_SITE},
+                "auto_invoice_paid": True,
+                "warehouse": ER_WAREHOUSE,
+                "price_lists": [{"name": ER_PRICE_LIST, "kind": "b2c"}],
             },
-        }
-        existing = self.call("GET", "control", CONTROL_CONNECTIONS.format(tenant=TENANT))
-        have = {c["platform"]: c for c in (self.ok(existing, "listing connections") or [])}
-        for platform, body in shops.items():
-            if platform in have:
-                cid = have[platform]["connection_id"]
-                rotated = self.ok(
-                    self.call("POST", "control", CONTROL_ROTATE.format(connection_id=cid)), "rotate"
-                )
-                self.webhooks[platform] = rotated["webhook_url"]
-                say(f"{platform} connection {cid} already there (webhook URL rotated)")
-                continue
-            payload = {**common, **body, "description": f"Demo {platform} shop"}
-            created = self.ok(
-                self.call("POST", "control", CONTROL_CONNECTIONS.format(tenant=TENANT), json=payload),
-                f"adding the {platform} connection",
-            )
-            self.webhooks[platform] = created["webhook_url"]
-            say(f"{platform} connection {created['connection']['connection_id']} created")
-
-    def seed_erp(self) -> None:
-        """The ERP's catalog: every demo sku of both shops, a stock level and a retail price."""
-        skus = WIX_SKUS + SHOPAMINE_SKUS
-        for i, sku in enumerate(skus):
-            self.status.erp_stock[sku] = 10 + i
-            self.status.erp_prices[sku] = f"{12 + i % 5}.20"
-        self.push_erp()
-        say(
-            f"MetaKocka holds {len(skus)} products: stock from 10, retail prices from 12.20"
-            f" (price list {MK_PRICE_LIST})"
+        )
+        self.add_connection(
+            SHOPAMINE_TENANT,
+            "shopamine",
+            {
+                **common,
+                "platform": "shopamine",
+                "description": "Demo Shopamine shop -> MetaKocka",
+                "credentials": {"store_url": f"https://{SHOPAMINE_DOMAIN}", "api_key": SHOPAMINE_TOKEN},
+                "warehouse": MK_WAREHOUSE,
+                "price_lists": [
+                    {"name": MK_B2C_PRICE_LIST, "kind": "b2c"},
+                    {"name": MK_B2B_PRICE_LIST, "kind": "b2b"},
+                ],
+            },
         )
 
-    def push_erp(self) -> None:
+    # ---- the ERPs' catalogs
+    def seed_erps(self) -> None:
+        s = self.status
+        for i, sku in enumerate(WIX_SKUS):
+            s.eracuni_stock[sku] = 10 + i
+            s.eracuni_prices[sku] = f"{12 + i % 5}.20"
+        for i, sku in enumerate(SHOPAMINE_SKUS):
+            s.metakocka_stock[sku] = 30 + i
+            s.metakocka_b2c_prices[sku] = f"{12 + i % 5}.20"
+            s.metakocka_b2b_prices[sku] = f"{10 + i % 5}.00"
+        self.push_eracuni()
+        self.push_metakocka()
+        say(
+            f"e-računi holds {len(WIX_SKUS)} products (warehouse {ER_WAREHOUSE}: stock from 10; sales prices "
+            f"from 12.20 with {VAT_RATE} % VAT)"
+        )
+        say(
+            f"MetaKocka holds {len(SHOPAMINE_SKUS)} products (warehouse {MK_WAREHOUSE}: stock from 30; "
+            f"{MK_B2C_PRICE_LIST} retail prices from 12.20 gross, {MK_B2B_PRICE_LIST} wholesale from "
+            "10.00 net)"
+        )
+
+    def push_eracuni(self) -> None:
+        s = self.status
+        stock = [
+            {"productCode": sku, "warehouseCode": ER_WAREHOUSE, "quantityOnStock": qty}
+            for sku, qty in s.eracuni_stock.items()
+        ]
+        products = [
+            {"productCode": sku, "retailPrice": Decimal(price), "vatPercentage": VAT_RATE}
+            for sku, price in s.eracuni_prices.items()
+        ]
+        self.ok(
+            self.call("PUT", "sim-eracuni", ER_STOCK.format(token=ER_TOKEN), json=stock), "e-računi stock"
+        )
+        # e-računi's amounts are JSON numbers: Decimals written digit for digit (simplejson), never floats
+        body = simplejson.dumps(products, use_decimal=True)
+        headers = {"content-type": "application/json"}
+        self.ok(
+            self.call(
+                "PUT", "sim-eracuni", ER_PRODUCTS.format(token=ER_TOKEN), content=body, headers=headers
+            ),
+            "e-računi prices",
+        )
+
+    def push_metakocka(self) -> None:
+        s = self.status
         stock = [
             {
                 "warehouse_id": MK_WAREHOUSE_ID,
@@ -229,8 +370,9 @@ class Demo:
                 "amount": str(qty),
                 "unit": "kos",
             }
-            for i, (sku, qty) in enumerate(self.status.erp_stock.items())
+            for i, (sku, qty) in enumerate(s.metakocka_stock.items())
         ]
+        factor = str(VAT_RATE / 100)
         products = [
             {
                 "mk_id": str(1000 + i),
@@ -239,12 +381,16 @@ class Demo:
                 "unit": "kos",
                 "pricelist": [
                     {
-                        "count_code": MK_PRICE_LIST,
-                        "price_def": [{"price_with_tax": price, "tax_factor": "0.22"}],
-                    }
+                        "count_code": MK_B2C_PRICE_LIST,
+                        "price_def": [{"price_with_tax": s.metakocka_b2c_prices[sku], "tax_factor": factor}],
+                    },
+                    {
+                        "count_code": MK_B2B_PRICE_LIST,
+                        "price_def": [{"price": s.metakocka_b2b_prices[sku], "tax_factor": factor}],
+                    },
                 ],
             }
-            for i, (sku, price) in enumerate(self.status.erp_prices.items())
+            for i, sku in enumerate(s.metakocka_stock)
         ]
         self.ok(
             self.call("PUT", "sim-metakocka", MK_STOCK.format(company=MK_COMPANY), json=stock), "ERP stock"
@@ -254,125 +400,180 @@ class Demo:
             "ERP prices",
         )
 
-    # ---- the story
+    # ---- customers order
     def place_orders(self) -> None:
-        self.round += 1
-        n = self.round
         from storelink_sim_shopamine.samples import new_order  # the simulators' own sample builders
         from storelink_sim_wix.fixtures import ecom_order
 
-        number = str(90000 + n)
-        order = self.ok(
-            self.call(
-                "POST",
-                "sim-wix",
-                WIX_PUT_ORDER.format(site=WIX_SITE),
-                json=ecom_order(sku=WIX_SKUS[n % len(WIX_SKUS)], quantity=1 + n % 3, number=number),
-            ),
-            "placing a Wix order",
-        )
-        self.status.orders_placed.append({"shop": "wix", "number": number})
-        self.doorbell(
-            "wix", {"data": {"orderId": (order or {}).get("order", {}).get("id", ""), "number": number}}
-        )
-        say(f"Wix: customer placed order {number}")
-        sa = new_order(lines=[(SHOPAMINE_SKUS[n % len(SHOPAMINE_SKUS)], 1 + n % 2, "12.20")])
+        self.round += 1
+        n = self.round
+        for paid in (True, False):
+            number = str(90000 + 2 * n - (1 if paid else 0))
+            sku, quantity = WIX_SKUS[(2 * n + paid) % len(WIX_SKUS)], 1 + n % 3
+            unit = self.status.eracuni_prices[sku]
+            order = ecom_order(
+                sku=sku, quantity=quantity, unit=unit, number=number, payment="PAID" if paid else "NOT_PAID"
+            )
+            placed = self.ok(
+                self.call("POST", "sim-wix", WIX_PUT_ORDER.format(site=WIX_SITE), json=order), "a Wix order"
+            )
+            self.status.orders_placed.append({"shop": "wix", "number": number, "paid": paid})
+            how = "and paid by card" if paid else "to pay later (not paid yet)"
+            say(f"Wix shop: a customer ordered {quantity} x {sku} at {unit} EUR, order {number}, {how}")
+            self.doorbell(
+                "wix", {"data": {"orderId": (placed or {}).get("order", {}).get("id", ""), "number": number}}
+            )
+        sku = SHOPAMINE_SKUS[n % len(SHOPAMINE_SKUS)]
+        sa = new_order(lines=[(sku, 1 + n % 2, self.status.metakocka_b2c_prices[sku])])
         placed = self.ok(
             self.call("POST", "sim-shopamine", SHOPAMINE_PUT_ORDER.format(domain=SHOPAMINE_DOMAIN), json=sa),
-            "placing a Shopamine order",
+            "a Shopamine order",
         )
-        sa_number = str(
+        number = str(
             (placed or {}).get("number") or (placed or {}).get("order_number") or sa.get("number", "")
         )
-        self.status.orders_placed.append({"shop": "shopamine", "number": sa_number})
-        self.doorbell("shopamine", {"id": (placed or {}).get("id"), "number": sa_number})
-        say(f"Shopamine: customer placed order {sa_number}")
+        self.status.orders_placed.append({"shop": "shopamine", "number": number, "paid": False})
+        say(f"Shopamine shop: a customer ordered {1 + n % 2} x {sku}, order {number}")
+        self.doorbell("shopamine", {"id": (placed or {}).get("id"), "number": number})
 
     def doorbell(self, platform: str, body: dict[str, Any]) -> None:
         """Ring the connector's webhook (polling would find the order too, only later)."""
         url = self.webhooks.get(platform)
         if not url:
             return
-        path = "/" + url.split("://", 1)[-1].split("/", 1)[-1]
-        try:
-            answer = self.http.post(self.base[f"connector-{platform}"] + path, json=body)
+        try:  # the URL control handed out reaches the connector as it is (no host rewriting)
+            answer = self.http.post(url, json=body)
             if answer.status_code >= 400:
                 say(f"{platform}: webhook answered {answer.status_code} (polling will pick the order up)")
         except httpx.HTTPError as exc:
             say(f"{platform}: webhook not delivered ({type(exc).__name__}); polling will pick the order up")
 
-    def change_erp(self) -> None:
+    # ---- the ERPs change
+    def change_erps(self) -> None:
+        s = self.status
         sku_w, sku_s = WIX_SKUS[self.round % len(WIX_SKUS)], SHOPAMINE_SKUS[self.round % len(SHOPAMINE_SKUS)]
-        for sku in (sku_w, sku_s):
-            self.status.erp_stock[sku] = max(0, self.status.erp_stock[sku] - 3 + self.round % 7)
-        self.status.erp_prices[sku_w] = f"{14 + self.round % 4}.90"
-        self.status.erp_prices[sku_s] = f"{18 + self.round % 4}.50"
-        self.push_erp()
+        s.eracuni_stock[sku_w] = max(0, s.eracuni_stock[sku_w] - 3 + self.round % 7)
+        s.eracuni_prices[sku_w] = f"{14 + self.round % 4}.90"
+        s.metakocka_stock[sku_s] = max(0, s.metakocka_stock[sku_s] - 3 + self.round % 7)
+        s.metakocka_b2c_prices[sku_s] = f"{18 + self.round % 4}.50"
+        s.metakocka_b2b_prices[sku_s] = f"{15 + self.round % 4}.00"
+        self.push_eracuni()
+        self.push_metakocka()
         say(
-            f"MetaKocka: stock of {sku_w} -> {self.status.erp_stock[sku_w]}, {sku_s} -> "
-            f"{self.status.erp_stock[sku_s]}; price of {sku_w} -> {self.status.erp_prices[sku_w]}, "
-            f"{sku_s} -> {self.status.erp_prices[sku_s]}"
+            f"e-računi: stock of {sku_w} is now {s.eracuni_stock[sku_w]}, "
+            f"its price {s.eracuni_prices[sku_w]} EUR"
+        )
+        say(
+            f"MetaKocka: stock of {sku_s} is now {s.metakocka_stock[sku_s]}, its prices "
+            f"{s.metakocka_b2c_prices[sku_s]} EUR retail (gross) and {s.metakocka_b2b_prices[sku_s]} EUR "
+            "wholesale (net)"
         )
 
+    # ---- watching
     def observe(self) -> None:
         try:
-            docs = self.call("GET", "sim-metakocka", MK_DOCUMENTS.format(company=MK_COMPANY)).json()
+            er_docs = self.call("GET", "sim-eracuni", ER_DOCUMENTS.format(token=ER_TOKEN)).json()
+            mk_docs = self.call("GET", "sim-metakocka", MK_DOCUMENTS.format(company=MK_COMPANY)).json()
             wix = self.call("GET", "sim-wix", WIX_STOCK.format(site=WIX_SITE)).json()
             items = self.call("GET", "sim-shopamine", SHOPAMINE_ITEMS.format(domain=SHOPAMINE_DOMAIN)).json()
         except (httpx.HTTPError, ValueError) as exc:
             say(f"(a simulator did not answer: {type(exc).__name__})")
             return
-        known = len(self.status.documents)
-        self.status.documents = [
-            {k: str(d.get(k, "")) for k in ("doc_type", "count_code", "buyer_order", "title", "mk_id")}
-            for d in (docs if isinstance(docs, list) else [])
-        ]
-        for d in self.status.documents[known:]:
-            say(
-                f"MetaKocka: new {d['doc_type']} {d['count_code']}"
-                f" for shop order {d['buyer_order'] or d['title']}"
-            )
-        self._diff("Wix", "stock", self.status.wix_stock, dict(wix.get("stock", {})))
-        self._diff("Wix", "price", self.status.wix_prices, dict(wix.get("prices", {})))
+        self._eracuni_documents(er_docs if isinstance(er_docs, list) else [])
+        self._metakocka_documents(mk_docs if isinstance(mk_docs, list) else [])
+        s = self.status
+        self._diff("Wix", "stock", s.wix_stock, dict(wix.get("stock", {})))
+        self._diff("Wix", "price", s.wix_prices, dict(wix.get("prices", {})))
         sa_items = items.get("data", [])
-        sa_stock = {i.get("sku"): i.get("stock_amount") for i in sa_items}
-        self._diff("Shopamine", "stock", self.status.shopamine_stock, sa_stock)
-        sa_prices = {i.get("sku"): i.get("price") for i in sa_items}
-        self._diff("Shopamine", "price", self.status.shopamine_prices, sa_prices)
+        self._diff(
+            "Shopamine", "stock", s.shopamine_stock, {i.get("sku"): i.get("stock_amount") for i in sa_items}
+        )
+        self._diff(
+            "Shopamine", "B2C price", s.shopamine_b2c_prices, {i.get("sku"): i.get("price") for i in sa_items}
+        )
+        self._diff(
+            "Shopamine",
+            "B2B price",
+            s.shopamine_b2b_prices,
+            {i.get("sku"): i.get("price_b2b") for i in sa_items},
+        )
+
+    def _eracuni_documents(self, docs: list[dict[str, Any]]) -> None:
+        keys = ("kind", "number", "reference", "documentID", "invoiceID", "zoi", "eor", "status")
+        known = len(self.status.eracuni_documents)
+        self.status.eracuni_documents = [{k: str(d.get(k) or "") for k in keys} for d in docs]
+        for d in self.status.eracuni_documents[known:]:
+            if d["kind"] == "SalesOrder":
+                say(f"e-računi: sales order {d['number']} for Wix order {d['reference']}")
+            elif d["kind"] == "SalesInvoice":
+                made_from = next(
+                    (o["number"] for o in self.status.eracuni_documents if o["invoiceID"] == d["documentID"]),
+                    None,
+                )
+                origin = f"made from sales order {made_from}" if made_from else "on its own"
+                fiscal = (
+                    f"fiscally verified: ZOI {d['zoi']}, EOR {d['eor']}"
+                    if d["zoi"]
+                    else "not fiscally verified"
+                )
+                say(f"e-računi: invoice {d['number']} for Wix order {d['reference']} ({origin}), {fiscal}")
+            else:
+                say(f"e-računi: new {d['kind']} {d['number']} for Wix order {d['reference']}")
+
+    def _metakocka_documents(self, docs: list[dict[str, Any]]) -> None:
+        keys = ("doc_type", "count_code", "buyer_order", "title", "mk_id")
+        known = len(self.status.metakocka_documents)
+        self.status.metakocka_documents = [{k: str(d.get(k) or "") for k in keys} for d in docs]
+        for d in self.status.metakocka_documents[known:]:
+            what = d["doc_type"].replace("_", " ")
+            say(f"MetaKocka: {what} {d['count_code']} for Shopamine order {d['buyer_order'] or d['title']}")
 
     def _diff(self, shop: str, what: str, seen: dict[str, Any], now: dict[str, Any]) -> None:
         changed = {sku: value for sku, value in now.items() if seen.get(sku) != value}
         if seen and changed:
             shown = ", ".join(f"{sku}={value}" for sku, value in list(changed.items())[:6])
-            say(f"{shop}: {what} pushed: {shown}{' ...' if len(changed) > 6 else ''}")
+            say(f"{shop}: {what} pushed by Storelink: {shown}{' ...' if len(changed) > 6 else ''}")
         seen.clear()
         seen.update(now)
 
-    def run(self, every: float, once: bool) -> None:
+    def report_claims(self) -> bool:
+        """Say a claim when it comes to hold (again, after new orders or ERP changes); True when all hold."""
+        summary = self.status.summary()
+        holding = {key for key in CLAIMS if summary[key[0]][key[1]]}
+        for key in sorted(holding - self.claimed):
+            say(f"OK  {CLAIMS[key]}")
+        self.claimed = holding
+        return holding == set(CLAIMS)
+
+    def resume(self) -> None:
+        """A demo started again on the same stack goes on where the last one stopped: its orders stay
+        part of the claims and new order numbers never repeat one the shops already have."""
+        try:
+            before = json.loads(self.status_file.read_text())
+        except (OSError, ValueError):
+            return
+        placed = before.get("orders_placed") if isinstance(before, dict) else None
+        if isinstance(placed, list) and all(isinstance(o, dict) for o in placed):
+            self.status.orders_placed = placed
+            self.round = sum(1 for o in placed if o.get("shop") == "wix" and o.get("paid"))
+
+    def run(self, every: float, once: bool, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.resume()
         self.wire()
-        self.seed_erp()
+        self.seed_erps()
         self.place_orders()
         next_round = time.monotonic() + every
-        reported = (False, False, False)
         while True:
             self.observe()
             self.status.write(self.status_file)
-            state = (self.status.documented(), self.status.stock_synced(), self.status.prices_synced())
-            if state != reported:
-                if state[0]:
-                    say("every demo order so far is a document in MetaKocka")
-                if state[1]:
-                    say("both shops show MetaKocka's stock")
-                if state[2]:
-                    say("both shops show MetaKocka's retail prices")
-                reported = state
-            if once and all(state):
+            done = self.report_claims()
+            if once and done:
                 return
             if not once and time.monotonic() >= next_round:
-                self.change_erp()
+                self.change_erps()
                 self.place_orders()
                 next_round = time.monotonic() + every
-            time.sleep(2)
+            sleep(2)
 
 
 def main() -> None:
@@ -383,7 +584,10 @@ def main() -> None:
         "--state", type=Path, default=Path(os.environ.get("STORELINK_STATE", ROOT / ".state"))
     )
     parser.add_argument(
-        "--every", type=float, default=30.0, help="seconds between rounds of orders and changes"
+        "--every",
+        type=float,
+        default=float(os.environ.get("STORELINK_DEMO_EVERY", "30")),
+        help="seconds between rounds of orders and changes (default: $STORELINK_DEMO_EVERY, else 30)",
     )
     parser.add_argument("--once", action="store_true", help="stop when the first round is through")
     args = parser.parse_args()
@@ -392,7 +596,9 @@ def main() -> None:
         raise SystemExit("demo: STORELINK_CONTROL_OPERATOR_TOKEN is not set (deploy/local/up.sh sets it)")
     status_file = args.state / "local" / "demo-status.json"
     status_file.parent.mkdir(parents=True, exist_ok=True)
-    say("Storelink demo: Ctrl-C (or `make down`) stops everything")
+    say(
+        "Storelink demo: Wix -> e-računi and Shopamine -> MetaKocka; Ctrl-C (or `make down`) stops everything"
+    )
     with contextlib.suppress(KeyboardInterrupt):
         Demo(urls(), token, status_file).run(args.every, args.once)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make down`: stops what `make up` started, and only that: the processes named by its pid files
-# (demo, up.sh, honcho and every process honcho reported starting) and the local Kafka broker.
+# (demo, up.sh, supervisord and every process supervisord reported spawning) and the local Kafka broker.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STATE="${STORELINK_STATE:-$PWD/.state}"
@@ -30,15 +30,20 @@ if [[ -d "$LOCAL" ]]; then
   if [[ "$(pid_of "$LOCAL/up.pid" || true)" != "$PPID" ]]; then
     stop_pid "$(pid_of "$LOCAL/up.pid" || true)" 5 "deploy/local/up.sh"
   fi
-  # The pids honcho reported ("<name> started (pid=N)"), read before honcho goes.
+  # The pids supervisord reported ("spawned: '<name>' with pid N"), read before it goes: a process
+  # it could not stop (or all of them, when supervisord itself was killed) is stopped here.
   children=()
-  if [[ -f "$LOCAL/honcho.log" ]]; then
-    mapfile -t children < <(sed -n 's/.*| \([a-z0-9.-]*\) started (pid=\([0-9]*\)).*/\2/p' "$LOCAL/honcho.log")
+  if [[ -f "$LOCAL/supervisord.log" ]]; then
+    mapfile -t children < <(sed -n "s/.*spawned: '[a-z0-9.-]*' with pid \([0-9]*\).*/\1/p" "$LOCAL/supervisord.log")
   fi
-  # honcho sends SIGTERM to each process and SIGKILL to those still there after its own wait.
-  stop_pid "$(pid_of "$LOCAL/honcho.pid" || true)" 40 "honcho"
+  # supervisord stops each process (SIGTERM, SIGKILL after stopwaitsecs), then itself.
+  supervisord_pid="$(pid_of "$LOCAL/supervisord.pid" || true)"
+  if [[ -n "$supervisord_pid" ]] && kill -0 "$supervisord_pid" 2>/dev/null && [[ -f "$LOCAL/supervisord.conf" ]]; then
+    "$PWD/.venv/bin/supervisorctl" -c "$LOCAL/supervisord.conf" shutdown >/dev/null 2>&1 || true
+  fi
+  stop_pid "$supervisord_pid" 60 "supervisord"
   for pid in "${children[@]}"; do stop_pid "$pid" 25 "storelink_kit.launch"; done
-  rm -f "$LOCAL/demo.pid" "$LOCAL/up.pid" "$LOCAL/honcho.pid"
+  rm -f "$LOCAL/demo.pid" "$LOCAL/up.pid" "$LOCAL/supervisord.pid"
 fi
 bash deploy/local/kafka.sh stop
 log "stopped"

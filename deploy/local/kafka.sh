@@ -143,6 +143,9 @@ EOF
 # ---------------------------------------------------------------- start ----
 cmd_start() {
   local pid
+  # set by the test suite while a test without the `kafka` marker runs (storelink_kit.testing)
+  [[ -z "${STORELINK_TEST_WITHOUT_KAFKA:-}" ]] \
+    || die "${STORELINK_TEST_WITHOUT_KAFKA} starts a Kafka broker but is not marked kafka (pytest.mark.kafka)"
   if pid="$(running_pid)"; then
     log "already running (pid ${pid}, data dir ${DATA_DIR})"
     printf 'KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:%s\n' "$(cat "$PORT_FILE" 2>/dev/null || echo "${KAFKA_PORT:-9092}")"

@@ -7,6 +7,7 @@ To run every journey for a new platform, add its harness to HARNESSES.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
 import uuid
@@ -28,6 +29,7 @@ from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.samples import sample_connection
+from storelink_kit.testing.waits import eventually
 from storelink_sim_wix.server import free_port
 
 from .harness_shopamine import shopamine_harness
@@ -97,6 +99,12 @@ class Rig:
     async def start(self, **overrides: Any) -> Connector:
         self.connector = Connector(self.harness.platform, self.settings(**overrides), secrets=self.box)
         await self.connector.start(background=False)
+        desk = self.connector.desk
+        # the only member of its group: Kafka gives it every partition (it owns every connection)
+        await eventually(
+            lambda: bool(desk.partitions) and desk.assigned == set(desk.partitions),
+            "the connector to own every doorbell partition",
+        )
         return self.connector
 
     async def stop(self) -> None:
@@ -134,11 +142,11 @@ class Rig:
 
     async def wait_registry(self, connection_id: str, version: int) -> None:
         assert self.connector is not None
-        for _ in range(300):
-            if self.connector.registry.version(connection_id) >= version:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"connection {connection_id} v{version} never reached the connector")
+        connector = self.connector
+        await eventually(
+            lambda: connector.registry.version(connection_id) >= version,
+            f"connection {connection_id} v{version} to reach the connector",
+        )
 
     async def publish(self, event: Event, **kwargs: Any) -> None:
         await self.publisher.publish(event, **kwargs)
@@ -191,6 +199,16 @@ class Rig:
                 self.webhook_url(**url), content=content, headers={"content-type": content_type}
             )
 
+    async def ring_answered(self, body: Any = None, **url: Any) -> httpx.Response:
+        """Ring, and wait until the owner has answered the doorbell (searched, fetched, published)."""
+        assert self.connector is not None
+        desk = self.connector.desk
+        before = desk.answered
+        reply = await self.ring(body, **url)
+        assert reply.status_code == 200, reply.text
+        await eventually(lambda: desk.answered > before, "the doorbell to be answered")
+        return reply
+
     async def close(self) -> None:
         await self.stop()
         if self._server is not None and self._server_task is not None:
@@ -199,11 +217,12 @@ class Rig:
         await self.test_broker.stop()
 
 
-@pytest_asyncio.fixture
-async def rig(
-    harness: ShopHarness, shop: str, kafka_settings: KafkaSettings, topic_names: TopicNames, tmp_path: Path
+@contextlib.asynccontextmanager
+async def running_rig(
+    harness: ShopHarness, shop: str, kafka_settings: KafkaSettings, topic_names: TopicNames, db: Path
 ) -> AsyncIterator[Rig]:
-    rig = Rig(harness, shop, kafka_settings, topic_names, tmp_path / "connector.db")
+    """A started connector with its webhook ingress served, closed afterwards."""
+    rig = Rig(harness, shop, kafka_settings, topic_names, db)
     await rig.test_broker.start()
     await rig.start()
     await rig.serve_webhooks()
@@ -211,3 +230,11 @@ async def rig(
         yield rig
     finally:
         await rig.close()
+
+
+@pytest_asyncio.fixture
+async def rig(
+    harness: ShopHarness, shop: str, kafka_settings: KafkaSettings, topic_names: TopicNames, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    async with running_rig(harness, shop, kafka_settings, topic_names, tmp_path / "connector.db") as started:
+        yield started

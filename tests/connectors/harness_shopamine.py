@@ -108,16 +108,19 @@ class ShopamineHarness:
         *,
         fail_every: int = 0,
         fail_status: int = 503,
+        limit_every: int = 0,
         rate_limit: int | None = None,
         window_seconds: float | None = None,
     ) -> None:
         self.sim.fail_every = fail_every
         self.sim.fail_status = fail_status
+        self.sim.limit_every = limit_every
         if rate_limit is not None:
             self.shop.rate_limit = (rate_limit, window_seconds or 60.0)
 
     def clear_faults(self) -> None:
         self.sim.fail_every = 0
+        self.sim.limit_every = 0
         self.sim.faults.clear()
         self.shop.rate_limit = None
 

@@ -96,11 +96,13 @@ class WixHarness:
         *,
         fail_every: int = 0,
         fail_status: int = 503,
+        limit_every: int = 0,
         rate_limit: int | None = None,
         window_seconds: float | None = None,
     ) -> None:
         self.sim.faults.fail_every = fail_every
         self.sim.faults.fail_status = fail_status
+        self.sim.faults.limit_every = limit_every
         if rate_limit is not None:
             self.sim.rate_limit = rate_limit
         if window_seconds is not None:
@@ -108,6 +110,7 @@ class WixHarness:
 
     def clear_faults(self) -> None:
         self.sim.faults.fail_every = 0
+        self.sim.faults.limit_every = 0
         self.sim.faults.fail_next = 0
         self.sim.rate_limit = 100_000
 

@@ -15,6 +15,7 @@ from storelink_connector_kit.runtime import Connector
 from storelink_contracts import OrderReceived, StockChanged
 from storelink_kit.testing.expect import ExpectedEvent, expect_events
 from storelink_kit.testing.samples import T0
+from storelink_kit.testing.waits import eventually
 from storelink_sim_wix.server import free_port
 
 from .conftest import Rig
@@ -64,10 +65,7 @@ async def test_background_poll_and_push_with_health_endpoints(rig: Rig, kafka_bo
         await rig.publish(
             StockChanged(tenant_id="acme", warehouse="MAIN", sku="SKU-B", quantity=Decimal(42), as_of=T0)
         )
-        for _ in range(150):
-            if h.shop_stock().get("SKU-B") == 42:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: h.shop_stock().get("SKU-B") == 42, "SKU-B's stock in the shop")
         assert h.shop_stock()["SKU-B"] == 42
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             assert (await client.get("/healthz")).status_code == 200

@@ -147,7 +147,7 @@ async def test_faults_and_throttling_lose_no_stock_update(rig: Rig) -> None:
     h.seed_catalog(names)
     await rig.configure(stock_sync=True, warehouse="MAIN")
     assert rig.connector is not None
-    h.inject(fail_every=3, fail_status=503, rate_limit=3, window_seconds=0.2)
+    h.inject(fail_every=3, fail_status=503, limit_every=4)  # every 3rd call 503, every 4th other one 429
     rng = random.Random(3)
     for round_ in range(3):  # three waves of changes, each flushed while the shop misbehaves
         events, newest = stock_burst(names, 3, rng)

@@ -5,13 +5,13 @@ Connector (exactly what the Shopamine service runs)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from storelink_contracts import PriceChanged, PriceListKind, PriceListSetting
+from storelink_kit.testing.waits import eventually
 
 from .conftest import Rig
 from .harness_shopamine import ShopamineHarness, shopamine_harness
@@ -43,13 +43,13 @@ async def push(rig: Rig, events: list[PriceChanged], kinds: dict[str, int]) -> N
     """Publish, wait until the connector holds the wanted values, flush once."""
     assert rig.connector is not None
     await rig.publisher.publish_many([(e, None) for e in events])
-    for _ in range(200):
-        pending = {k: len(await rig.connector.store.pending(rig.connection_id, k)) for k in kinds}
-        if pending == kinds:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError(f"wanted state never arrived: {pending}")
+    connector = rig.connector
+
+    async def holds_them() -> bool:
+        pending = {k: len(await connector.store.pending(rig.connection_id, k)) for k in kinds}
+        return pending == kinds
+
+    await eventually(holds_them, "the connector to hold the wanted values")
     await rig.connector.pusher.flush_all()
 
 

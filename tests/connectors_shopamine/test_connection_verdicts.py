@@ -85,7 +85,7 @@ async def test_the_control_plane_tester_is_registered_and_answers(
     # the control plane's own credential names
     good = {"store_url": "https://www.trgovina.si", "api_key": TOKEN}
     outcome = await run_test(registry, Platform.SHOPAMINE, good, timeout=20)
-    assert (outcome.verdict, outcome.message.split(":")[0]) == ("ok", "ok")
+    assert (outcome.verdict, outcome.reason) == ("ok", "ok")
     outcome = await run_test(registry, Platform.SHOPAMINE, {**good, "api_key": "wrong-token"}, timeout=20)
     assert outcome.verdict == "failed"
-    assert outcome.message.startswith("bad_key")
+    assert outcome.reason == "bad_key"

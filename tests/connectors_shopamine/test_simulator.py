@@ -68,7 +68,7 @@ async def test_orders_are_paged_oldest_first_and_filtered_by_modified_since(
     orders = [shop.add_order(new_order()) for _ in range(25)]
     page1 = (await api.get("orders/list", params={"limit": 10})).json()
     assert [o["id"] for o in page1["data"]] == [o["id"] for o in orders[:10]]
-    assert page1["paging"] == {"page": 1, "limit": 10, "total": 25, "pages": 3}
+    assert set(page1) == {"data"}  # documented: a single field `data`
     page3 = (await api.get("orders/list", params={"limit": 10, "page": 3})).json()
     assert len(page3["data"]) == 5
     # a change moves the order to the end; modified_since is inclusive
@@ -76,7 +76,7 @@ async def test_orders_are_paged_oldest_first_and_filtered_by_modified_since(
     since = (await api.get("orders/list", params={"modified_since": changed["modified"]})).json()
     assert [o["id"] for o in since["data"]] == [orders[3]["id"]]
     assert (await api.get("orders/list", params={"modified_since": "yesterday"})).status_code == 400
-    assert (await api.get("orders/list", params={"limit": 1000})).json()["paging"]["limit"] == 100
+    assert len((await api.get("orders/list", params={"limit": 1000})).json()["data"]) == 25
     assert (await api.get(f"orders/{orders[0]['id']}")).json()["number"] == orders[0]["number"]
 
 

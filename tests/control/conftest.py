@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,16 +15,22 @@ import pytest
 import pytest_asyncio
 import uvicorn
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
 from storelink_contracts import TopicNames
 from storelink_control.app import create_app
 from storelink_control.control import Control
 from storelink_control.settings import ControlSettings
 from storelink_control.testers import TesterRegistry
+from storelink_erp_kit.testing.server import serve_in_thread
 from storelink_kit.admin import ensure_topics
+from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.kafka_broker import free_port
+from storelink_kit.testing.waits import eventually
+from storelink_sim_metakocka.app import create_app as create_mk_app
+from storelink_sim_metakocka.state import SimState
 
 WIX_KEY = "IST.wix-secret-" + "k" * 24
 WIX_SITE = "3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a"
@@ -121,8 +127,10 @@ async def start_live(
 ) -> tuple[Live, uvicorn.Server, asyncio.Task[None]]:
     topics = TopicNames(prefix=f"c{uuid.uuid4().hex[:10]}.")
     await ensure_topics(bootstrap, topics, partitions_override=1)
-    operator = secrets.token_urlsafe(24)
+    operator = settings_overrides.pop("operator_token", None) or secrets.token_urlsafe(24)
     settings_overrides.setdefault("database_url", f"sqlite+aiosqlite:///{tmp / 'control.db'}")
+    # the tests drive the daily reconciliation with their own clock (no loop on today's date)
+    settings_overrides.setdefault("reconcile_schedule_seconds", 0)
     settings = ControlSettings(
         public_base_url="https://hooks.example.test",
         operator_token=operator,
@@ -138,10 +146,7 @@ async def start_live(
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     task = asyncio.create_task(server.serve())
-    for _ in range(600):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: server.started or task.done(), "the control service to start")
     if task.done():
         task.result()
     assert server.started, "control service did not start"
@@ -173,3 +178,21 @@ async def live(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -
         yield running
     finally:
         await stop_live(running, server, task)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def services(live: Live) -> AsyncIterator[EventPublisher]:
+    """Publishes as the connector, the mapper and the ERP adapter would (issue 16's tests)."""
+    broker = KafkaBroker(live.bootstrap)
+    await broker.start()
+    yield EventPublisher(broker, live.topics, source="test-services")
+    await broker.stop()
+
+
+@pytest.fixture
+def mk() -> Iterator[tuple[SimState, str]]:
+    """The MetaKocka simulator over HTTP with the tenants' company 16: (its state, its API address)."""
+    state = SimState()
+    state.add_company("16", MK_SECRET)
+    with serve_in_thread(create_mk_app(state), lifespan="off") as url:
+        yield state, url + "/rest/eshop/"

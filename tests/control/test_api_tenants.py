@@ -12,6 +12,8 @@ from storelink_kit.testing.expect import read_topic
 
 from .conftest import MK_SECRET, Live, company
 
+pytestmark = pytest.mark.kafka  # a live control service on the real broker
+
 
 async def test_operator_creates_tenant_with_company_profile(live: Live) -> None:
     r = await live.client(live.operator).post(
@@ -50,10 +52,10 @@ async def test_tenant_token_cannot_create_tenants_and_sees_only_itself(live: Liv
 
 
 TENANT_ERRORS: list[tuple[dict[str, Any], str, str]] = [
-    ({"tenant_id": "Bad Id!"}, "tenant_id", "should match pattern"),
+    ({"tenant_id": "Bad Id!"}, "tenant_id", "lower-case letters, digits and dashes"),
     ({"company": company(erp="sap")}, "company.erp", "must be one of eracuni, metakocka"),
     ({"company": company(name="")}, "company.name", "at least 1"),
-    ({"company": company(country="Slovenia")}, "company.country", "pattern"),
+    ({"company": company(country="Slovenia")}, "company.country", "is not in the expected form"),
     ({"company": company(vat_id="12345678")}, "company.vat_id", "not a VAT id"),
     ({"company": company(vat_id="HR12345678901")}, "company.vat_id", "starting with SI"),
     ({"company": company(vat_id="SI1234")}, "company.vat_id", "8 digits"),
@@ -67,19 +69,19 @@ TENANT_ERRORS: list[tuple[dict[str, Any], str, str]] = [
     (
         {"company": company(erp_credentials={"company_id": "abc", "secret_key": MK_SECRET})},
         "company.erp_credentials.company_id",
-        "pattern",
+        "digits only",
     ),
     (
         {"company": company(erp_credentials={"company_id": "16"})},
         "company.erp_credentials.secret_key",
-        "Field required",
+        "is required",
     ),
     (
         {"company": company(erp="eracuni", erp_credentials={"username": "ana", "secret_key": MK_SECRET})},
         "company.erp_credentials.token",
-        "Field required",
+        "is required",
     ),
-    ({"company": company(colour="red")}, "company.colour", "Extra inputs"),
+    ({"company": company(colour="red")}, "company.colour", "is not a known setting"),
 ]
 
 
@@ -96,6 +98,13 @@ async def test_tenant_validation_names_each_bad_field(
     assert MK_SECRET not in r.text
 
 
+@pytest.mark.parametrize("body", [[None, None], [], "text", 7, None])
+async def test_a_body_that_is_not_an_object_is_a_422_not_a_500(live: Live, body: Any) -> None:
+    r = await live.client(live.operator).post("/v1/tenants", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"], r.json()
+
+
 async def test_company_change_republishes_every_connection_with_a_new_version(live: Live) -> None:
     tenant_id, token = await live.tenant()
     a = (await live.connection(tenant_id, token))["connection"]["connection_id"]
@@ -103,11 +112,11 @@ async def test_company_change_republishes_every_connection_with_a_new_version(li
     new_company = company(
         name="Acme Two d.o.o.",
         erp="eracuni",
-        erp_credentials={"username": "ana", "secret_key": "er-secret-" + "e" * 12, "token": "org-token-1"},
+        erp_credentials={"username": "ana", "password": "er-secret-" + "e" * 12, "token": "org-token-1"},
     )
     r = await live.client(token).put(f"/v1/tenants/{tenant_id}/company", json={"company": new_company})
     assert r.status_code == 200, r.text
-    assert r.json()["company"]["erp_credentials"] == {"username": "ana", "secret_key": "***", "token": "***"}
+    assert r.json()["company"]["erp_credentials"] == {"username": "ana", "password": "***", "token": "***"}
     for cid in (a, b):
         shown = (await live.client(token).get(f"/v1/connections/{cid}")).json()
         assert shown["version"] == 2
@@ -132,7 +141,7 @@ async def test_company_change_republishes_every_connection_with_a_new_version(li
     fields = {c["field"]: c for c in tenant_change["changes"]}
     assert fields["erp"] == {"field": "erp", "old": "metakocka", "new": "eracuni"}
     assert fields["erp_credentials.secret_key"]["old"] == "***"
-    assert fields["erp_credentials.secret_key"]["new"] == "***"
+    assert fields["erp_credentials.password"]["new"] == "***"
     assert MK_SECRET not in str(audit)
     versions = (await live.client(token).get(f"/v1/connections/{a}/versions")).json()
     assert versions[-1]["action"] == "company_changed"
@@ -191,3 +200,42 @@ async def test_requests_are_rate_limited_per_token(live: Live) -> None:
     assert codes == [200, 200, 200, 429]
     assert other == 200
     assert int(last.headers["Retry-After"]) >= 1
+
+
+async def test_metakocka_webhook_secret_and_cancel_status_are_accepted_and_reach_the_adapter(
+    live: Live,
+) -> None:
+    """Issue 12 item 13: the signed stock webhook needs its client_secret in the settings."""
+    webhook_secret = "mk-webhook-client-secret-42"
+    creds = {
+        "company_id": "16",
+        "secret_key": MK_SECRET,
+        "webhook_secret": webhook_secret,
+        "cancel_status": "Preklicano",
+    }
+    r = await live.client(live.operator).post(
+        "/v1/tenants", json={"tenant_id": "acme-webhook", "company": company(erp_credentials=creds)}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["company"]["erp_credentials"] == {
+        "company_id": "16",
+        "secret_key": "***",
+        "webhook_secret": "***",
+        "cancel_status": "Preklicano",
+    }
+    assert webhook_secret not in r.text
+    audit = (await live.client(live.operator).get("/v1/tenants/acme-webhook/audit")).json()
+    assert webhook_secret not in str(audit)
+    short = await live.client(live.operator).post(
+        "/v1/tenants",
+        json={
+            "tenant_id": "acme-short",
+            "company": company(erp_credentials={**creds, "webhook_secret": "x"}),
+        },
+    )
+    assert short.status_code == 422
+    assert any(e["field"] == "company.erp_credentials.webhook_secret" for e in short.json()["errors"])
+    plain = await live.client(live.operator).post(
+        "/v1/tenants", json={"tenant_id": "acme-plain", "company": company()}
+    )
+    assert plain.json()["company"]["erp_credentials"] == {"company_id": "16", "secret_key": "***"}

@@ -25,6 +25,7 @@ from storelink_contracts import Platform
 from storelink_control import testers as testers_module
 from storelink_control.testers import TesterRegistry, TesterVerdict
 from storelink_kit.testing.kafka_broker import free_port
+from storelink_kit.testing.waits import eventually
 
 from .conftest import SHOPAMINE_KEY, Live, shopamine_body, wix_body
 
@@ -77,10 +78,7 @@ async def gateway() -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(fake_shopamine(), host="127.0.0.1", port=port, log_config=None))
     task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: server.started, "the fake gateway to start")
     assert server.started
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
@@ -107,6 +105,7 @@ async def _test(live: Live, store_url: str, api_key: str = GOOD_KEY) -> dict[str
     return result
 
 
+@pytest.mark.kafka
 @pytest.mark.usefixtures("tester")
 @pytest.mark.parametrize(
     ("store_url", "api_key", "verdict", "sentence"),
@@ -127,6 +126,7 @@ async def test_verdict_and_sentence(
     assert sentence in result["message"]
 
 
+@pytest.mark.kafka
 async def test_unsupported_when_no_tester_is_installed(live: Live) -> None:
     tenant_id, token = await live.tenant()
     cid = (await live.connection(tenant_id, token, wix_body()))["connection"]["connection_id"]

@@ -22,6 +22,8 @@ from storelink_kit.testing.samples import sample_order
 
 from .conftest import Live, start_live, stop_live, wix_body
 
+pytestmark = pytest.mark.kafka  # a live control service on the real broker
+
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:

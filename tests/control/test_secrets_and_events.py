@@ -17,6 +17,8 @@ from storelink_kit.testing.expect import read_topic
 
 from .conftest import ALL_SECRETS, SHOPAMINE_KEY, Live, shopamine_body, wix_body
 
+pytestmark = pytest.mark.kafka  # a live control service on the real broker
+
 
 async def _wait_for(predicate: object, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout

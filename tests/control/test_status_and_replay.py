@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import pytest_asyncio
 from faststream.kafka import KafkaBroker
 
@@ -39,6 +40,8 @@ from storelink_kit.testing.expect import ExpectedEvent, expect_events
 from storelink_kit.testing.samples import sample_order
 
 from .conftest import Live
+
+pytestmark = pytest.mark.kafka  # a live control service on the real broker
 
 T1 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -288,6 +291,7 @@ async def test_an_unreadable_record_becomes_a_dead_letter_not_a_stuck_consumer(
         "ce_source": "junk",
         "ce_tenant": tenant_id,
         "ce_time": T1.isoformat(),
+        "ce_specversion": "1.0",
     }
     await publisher.broker.publish(
         b"{not json", topic=live.topics.orders, key=f"{cid}:bad".encode(), headers=headers

@@ -25,7 +25,7 @@ from storelink_control.schemas import (
     WixCredentials,
 )
 from storelink_control.secrecy import MASK, diff, masked_values
-from storelink_control.status import _origin_kind, connection_of_key
+from storelink_control.status import connection_of_key, origin_kind
 from storelink_control.webhooks import token_matches, token_sha256, webhook_url
 from storelink_kit.database import make_engine
 
@@ -112,16 +112,16 @@ def test_pydantic_errors_become_field_and_problem() -> None:
         {"loc": ("body", "company", "metakocka", "vat_id"), "msg": "Value error, bad", "type": "value_error"},
     ]
     assert [(p.field, p.problem) for p in problems_of(errors)] == [
-        ("credentials.site_id", "Input should be a valid UUID"),
+        ("credentials.site_id", "is not valid"),
         ("platform", "must be one of shopamine, wix (got 'ebay')"),
         ("company.vat_id", "bad"),
     ]
 
 
 def test_origin_and_key_parsing() -> None:
-    assert _origin_kind("webhook:wix") == "webhook"
-    assert _origin_kind("poll") == "poll"
-    assert _origin_kind("control-replay") is None
+    assert origin_kind("webhook:wix") == "webhook"
+    assert origin_kind("poll") == "poll"
+    assert origin_kind("control-replay") is None
     assert connection_of_key("wix-1:ord-9") == "wix-1"
     assert connection_of_key("wix-1") == "wix-1"
     assert connection_of_key(None) is None

@@ -10,6 +10,8 @@ from types import ModuleType
 
 import pytest
 
+from storelink_kit.testing.deploy import load_render
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 
@@ -34,8 +36,19 @@ def tool() -> Callable[[str], str]:
 
 @pytest.fixture(scope="session")
 def render() -> ModuleType:
-    """deploy/render.py, the generator of the compose file, the k8s base and the Procfile."""
-    spec = importlib.util.spec_from_file_location("storelink_deploy_render", ROOT / "deploy" / "render.py")
+    """deploy/render.py, the generator of the compose file, the k8s base and the supervisord config."""
+    return load_render(ROOT)
+
+
+@pytest.fixture(scope="session")
+def demo() -> ModuleType:
+    """deploy/local/demo.py, the `make up` demo (its claims are unit-tested)."""
+    return load_script("storelink_deploy_demo", ROOT / "deploy" / "local" / "demo.py")
+
+
+def load_script(name: str, path: Path) -> ModuleType:
+    """A script of deploy/ (not a package) imported as module `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

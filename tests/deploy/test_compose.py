@@ -18,6 +18,7 @@ SECRETS = {
     "POSTGRES_PASSWORD": "pw123",
     "STORELINK_SECRET_KEY": "k" * 44,
     "STORELINK_CONTROL_OPERATOR_TOKEN": "operator-token-for-the-test",
+    "STORELINK_ERP_INGEST_TOKENS": '{"acme": "ingest-token-for-the-compose-test"}',
 }
 
 
@@ -167,6 +168,26 @@ def test_control_tests_connections_against_the_same_simulators_as_the_connectors
     assert {var: control_env.get(var) for var in shop_urls} == shop_urls
 
 
+def test_control_reads_the_same_shop_simulators_as_the_connectors_for_backfill_and_reconciliation(
+    tool: Callable[[str], str], render: ModuleType
+) -> None:
+    """Backfill and reconciliation read the shops from control (STORELINK_CONTROL_SHOP_BASE_URLS,
+    platform=url): unset, the demo's control called the real shops and a backfill answered 424."""
+    result = _compose(tool, "--profile", "demo", "config", "--format", "json", env=SECRETS, demo=True)
+    assert result.returncode == 0, result.stderr
+    stack = json.loads(result.stdout)["services"]
+    connectors = {
+        s.name.removeprefix("connector-"): s for s in render.load() if s.name.startswith("connector-")
+    }
+    wanted = {
+        platform: stack[s.name]["environment"][f"{s.env_prefix}SHOP_BASE_URL"]
+        for platform, s in connectors.items()
+    }
+    raw = stack["control"]["environment"].get("STORELINK_CONTROL_SHOP_BASE_URLS", "")
+    given = dict(pair.split("=", 1) for pair in raw.split(",") if pair)
+    assert given == wanted
+
+
 def test_kafka_is_kraft_and_every_database_is_created(config: dict[str, Any], render: ModuleType) -> None:
     kafka = config["services"]["kafka"]
     assert kafka["image"].startswith("apache/kafka:")
@@ -208,3 +229,19 @@ def test_env_files_hold_no_secrets() -> None:
             key, _, value = line.partition("=")
             if re.search(r"PASSWORD|SECRET|TOKEN|API_KEY", key) and not key.startswith("#"):
                 assert value == "", f"{path.name}: {key} must not be committed with a value"
+
+
+def test_the_erp_ingest_is_public_and_needs_its_tokens(
+    tool: Callable[[str], str], config: dict[str, Any]
+) -> None:
+    ingest = config["services"]["erp-ingest"]
+    assert ingest["environment"]["STORELINK_ERP_INGEST_TOKENS"] == SECRETS["STORELINK_ERP_INGEST_TOKENS"]
+    assert ingest["environment"]["STORELINK_ERP_INGEST_MODULE"] == "storelink_erp_kit.ingest"
+    assert [p["published"] for p in ingest["ports"]] == ["8006"]
+    assert "STORELINK_SECRET_KEY" not in ingest["environment"]
+    without = {k: v for k, v in SECRETS.items() if k != "STORELINK_ERP_INGEST_TOKENS"}
+    result = _compose(tool, "config", "--quiet", env=without)
+    assert result.returncode != 0
+    assert "STORELINK_ERP_INGEST_TOKENS" in result.stderr
+    example = (ROOT / "deploy" / "compose" / "secrets.env.example").read_text()
+    assert "\nSTORELINK_ERP_INGEST_TOKENS=\n" in example

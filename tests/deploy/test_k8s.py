@@ -192,3 +192,49 @@ def test_strimzi_topics_equal_the_contracts(built: dict[str, list[dict[str, Any]
         assert doc["spec"]["config"]["cleanup.policy"] == ("compact" if spec.compacted else "delete")
         for key, value in spec.config().items():
             assert doc["spec"]["config"][key] == value
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_erp_ingest_is_deployed_public_with_its_tokens_from_the_secret(
+    built: dict[str, list[dict[str, Any]]], overlay: str
+) -> None:
+    docs = built[overlay]
+    (container,) = _of(docs, "Deployment")["erp-ingest"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["STORELINK_ERP_INGEST_TOKENS"]["valueFrom"]["secretKeyRef"] == {
+        "name": "storelink-secrets",
+        "key": "erp-ingest-tokens",
+    }
+    assert env["STORELINK_ERP_INGEST_MODULE"]["value"] == "storelink_erp_kit.ingest"
+    assert "STORELINK_SECRET_KEY" not in env
+    assert container["ports"][0]["containerPort"] == 8006
+    policy = _of(docs, "NetworkPolicy")["erp-ingest"]["spec"]
+    assert policy["ingress"] == [{"ports": [{"protocol": "TCP", "port": 8006}]}]  # an ERP calls from outside
+    assert "erp-ingest-tokens" in (ROOT / "deploy" / "k8s" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_ingress_routes_each_platforms_webhooks_to_its_connector(
+    built: dict[str, list[dict[str, Any]]], overlay: str, render: Any
+) -> None:
+    """Issue 14: nothing routed /webhooks/<platform>/… to the connectors; control's webhook URLs
+    (STORELINK_CONTROL_PUBLIC_BASE_URL = the Ingress's address) pointed where nothing listened."""
+    docs = built[overlay]
+    ingress = _of(docs, "Ingress")["storelink"]
+    routes = {
+        p["path"]: p["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
+    receivers = {s.webhooks: s.name for s in render.load() if s.webhooks}
+    assert receivers == {"wix": "connector-wix", "shopamine": "connector-shopamine"}
+    for platform, service in receivers.items():
+        assert routes[f"/webhooks/{platform}/"] == service
+    assert routes["/"] == "control"
+    services = _of(docs, "Service")
+    for name in routes.values():
+        assert any(p["name"] == "http" for p in services[name]["spec"]["ports"])
+    config = next(
+        d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("storelink-config")
+    )
+    assert config["data"]["STORELINK_CONTROL_PUBLIC_BASE_URL"].startswith("https://")

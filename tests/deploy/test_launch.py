@@ -9,11 +9,12 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from storelink_kit.healthcheck import health_url
-from storelink_kit.launch import LaunchError, env_prefix_for, module_for
+from storelink_kit.launch import LaunchError, env_prefix_for, module_for, module_of, unrunnable
 
 
 class _Health(BaseHTTPRequestHandler):
@@ -114,3 +115,36 @@ def test_launch_refuses_a_package_without_main(tmp_path: Path) -> None:
     result = _run(["-m", "storelink_kit.launch", "no-main"], {"PYTHONPATH": str(tmp_path)})
     assert result.returncode == 2
     assert "no __main__.py" in result.stderr
+
+
+def test_launch_runs_the_module_services_toml_names_for_the_service(tmp_path: Path) -> None:
+    """`module = "..."` in deploy/services.toml reaches the launcher as STORELINK_<SERVICE>_MODULE;
+    a plain module (`python -m storelink_erp_kit.ingest`) runs as well as a package's __main__."""
+    pkg = tmp_path / "probe_kit"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "door.py").write_text(
+        "import os, sys, pathlib\n"
+        "if __name__ == '__main__':\n"
+        "    pathlib.Path(sys.argv[1]).write_text(os.environ['STORELINK_SERVICE'] + ' ' + __name__)\n"
+    )
+    out = tmp_path / "out.txt"
+    env = {"PYTHONPATH": str(tmp_path), "STORELINK_ERP_DOOR_MODULE": "probe_kit.door"}
+    result = _run(["-m", "storelink_kit.launch", "erp-door", str(out)], env)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == "erp-door __main__"
+    assert module_of("erp-door", env) == "probe_kit.door"
+    assert module_of("erp-door", {}) == "storelink_erp_door"
+
+
+def test_services_toml_module_reaches_every_way_of_running(render: ModuleType) -> None:
+    ingest = {s.name: s for s in render.load()}["erp-ingest"]
+    assert ingest.module == "storelink_erp_kit.ingest"
+    assert ingest.env()["STORELINK_ERP_INGEST_MODULE"] == "storelink_erp_kit.ingest"
+    local = render.local_env(render.load(), Path("/tmp/state"))
+    assert local["STORELINK_ERP_INGEST_MODULE"] == "storelink_erp_kit.ingest"
+    assert unrunnable(ingest.module) is None
+    assert "not installed" in (unrunnable("storelink_erp_kit.nothing") or "")
+    assert "no __main__.py" in (unrunnable("storelink_erp_kit") or "")
+    for s in render.load():  # the default module needs no variable
+        assert (f"{s.env_prefix}MODULE" in s.env()) == (s.module != "storelink_" + s.name.replace("-", "_"))

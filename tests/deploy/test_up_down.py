@@ -1,4 +1,5 @@
-"""deploy/local/up.sh and down.sh as processes: honcho, health waits, pid files, nothing left behind.
+"""deploy/local/up.sh and down.sh as processes: supervisord, health waits, restarts, pid files, nothing
+left behind.
 
 The services here are stand-ins (tiny HTTP servers named like services) so the process management
 is tested on every run; tests/deploy/test_make_up.py runs the real services end to end.
@@ -7,17 +8,20 @@ is tested on every run; tests/deploy/test_make_up.py runs the real services end 
 from __future__ import annotations
 
 import os
-import re
+import signal
 import subprocess
+import sys
 import textwrap
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from storelink_kit.testing.kafka_broker import free_port
+from storelink_kit.testing.ports import free_listen_port, free_port_offset
 
 ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
 
 STUB = textwrap.dedent(
     """
@@ -64,7 +68,7 @@ def stub_stack(tmp_path: Path) -> dict[str, str]:
         pkg.mkdir(parents=True)
         (pkg / "__init__.py").write_text("")
         (pkg / "__main__.py").write_text(STUB)
-    base = free_port() % 20000 + 20000
+    base = free_port_offset([0, 1, 2])
     (tmp_path / "services.toml").write_text(
         textwrap.dedent(
             f"""
@@ -91,11 +95,35 @@ def stub_stack(tmp_path: Path) -> dict[str, str]:
         "STORELINK_SERVICES_TOML": str(tmp_path / "services.toml"),
         "STORELINK_STATE": str(tmp_path / "state"),
         "PYTHONPATH": str(pkgs),
-        "KAFKA_PORT": str(free_port()),
+        "KAFKA_PORT": str(free_listen_port()),
         "STORELINK_DEMO": "0",
-        "UP_TIMEOUT": "60",
+        "UP_TIMEOUT": "300",
         "BASE_PORT": str(base),
     }
+
+
+def _pids(state: Path, names: tuple[str, ...] = ("stub-api", "stub-worker", "sim-stub")) -> dict[str, int]:
+    """Each running process's pid as supervisord reports it (`supervisorctl pid <name>`; 0 = none)."""
+    out: dict[str, int] = {}
+    for name in names:
+        answer = subprocess.run(
+            [str(VENV_BIN / "supervisorctl"), "-c", str(state / "local" / "supervisord.conf"), "pid", name],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        ).stdout.strip()
+        if answer.isdigit() and int(answer) > 0:
+            out[name] = int(answer)
+    return out
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
 
 
 def _run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -110,6 +138,7 @@ def _run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.kafka  # up.sh starts a real broker
 def test_up_starts_every_listed_process_and_down_leaves_nothing(stub_stack: dict[str, str]) -> None:
     state = Path(stub_stack["STORELINK_STATE"])
     base = int(stub_stack["BASE_PORT"])
@@ -128,15 +157,14 @@ def test_up_starts_every_listed_process_and_down_leaves_nothing(stub_stack: dict
         secrets = (state / "local" / "secrets.env").read_text()
         assert "STORELINK_STUB_API_OPERATOR_TOKEN=" in secrets
         assert oct((state / "local" / "secrets.env").stat().st_mode)[-3:] == "600"
-        procfile = (state / "local" / "Procfile").read_text()
-        assert "sim-stub: exec" in procfile
-        assert f"--port {base + 2}" in procfile
-        log = (state / "local" / "honcho.log").read_text()
-        pids = [int(p) for p in re.findall(r"started \(pid=(\d+)\)", log)]
+        conf = (state / "local" / "supervisord.conf").read_text()
+        assert "[program:sim-stub]" in conf
+        assert f"--port {base + 2}" in conf
+        pids = list(_pids(state).values())
         assert len(pids) == 3
-        honcho_pid = int((state / "local" / "honcho.pid").read_text())
+        supervisord_pid = int((state / "local" / "supervisord.pid").read_text())
         kafka_pid = int((state / "kafka" / "kafka.pid").read_text())
-        started = [*pids, honcho_pid, kafka_pid]
+        started = [*pids, supervisord_pid, kafka_pid]
         assert all(_alive(p) for p in started)
         again = _run("up.sh", stub_stack)
         assert again.returncode != 0
@@ -145,7 +173,7 @@ def test_up_starts_every_listed_process_and_down_leaves_nothing(stub_stack: dict
         down = _run("down.sh", stub_stack)
     assert down.returncode == 0, down.stderr
     assert [p for p in started if _alive(p)] == []
-    assert not (state / "local" / "honcho.pid").exists()
+    assert not (state / "local" / "supervisord.pid").exists()
     # A second `make down` is harmless.
     assert _run("down.sh", stub_stack).returncode == 0
 
@@ -157,3 +185,39 @@ def test_up_names_what_is_not_installed(stub_stack: dict[str, str]) -> None:
     assert "not installed or without __main__.py" in up.stderr
     assert "stub-api (storelink_stub_api)" in up.stderr
     assert not (Path(stub_stack["STORELINK_STATE"]) / "kafka" / "kafka.pid").exists(), "nothing was started"
+
+
+@pytest.mark.kafka  # up.sh starts a real broker
+def test_a_process_that_dies_is_restarted_and_the_others_keep_running(stub_stack: dict[str, str]) -> None:
+    """honcho stopped the whole stack (simulators too) when one process died; supervisord restarts it."""
+    state = Path(stub_stack["STORELINK_STATE"])
+    base = int(stub_stack["BASE_PORT"])
+    up = _run("up.sh", stub_stack)
+    try:
+        assert up.returncode == 0, up.stderr[-3000:]
+        before = _pids(state)
+        assert set(before) == {"stub-api", "stub-worker", "sim-stub"}
+        os.kill(before["stub-worker"], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        after: dict[str, int] = {}
+        while time.monotonic() < deadline:
+            after = _pids(state)
+            if after.get("stub-worker", before["stub-worker"]) != before["stub-worker"]:
+                break
+            time.sleep(0.2)
+        assert after.get("stub-worker", before["stub-worker"]) != before["stub-worker"], after
+        while time.monotonic() < deadline and not _answers(f"http://127.0.0.1:{base + 1}/healthz"):
+            time.sleep(0.2)
+        assert _answers(f"http://127.0.0.1:{base + 1}/healthz"), "the restarted process answers"
+        assert after["stub-api"] == before["stub-api"]
+        assert after["sim-stub"] == before["sim-stub"]
+        assert _alive(before["stub-api"])
+        assert _alive(before["sim-stub"])
+        assert _answers(f"http://127.0.0.1:{base + 2}/_sim/calls"), "the simulator kept running"
+        log = (state / "local" / "supervisord.log").read_text()
+        assert "exited: stub-worker (terminated by SIGKILL" in log
+        assert (state / "local" / "logs" / "stub-worker.log").exists()
+    finally:
+        down = _run("down.sh", stub_stack)
+    assert down.returncode == 0, down.stderr
+    assert [p for p in [*before.values(), *after.values()] if _alive(p)] == []

@@ -30,7 +30,7 @@ def postgres_database(postgres_server: str) -> str:
     return _fresh_pg_database(postgres_server)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty ledger database on each backend."""
     if request.param == "sqlite":
@@ -157,7 +157,7 @@ from storelink_sim_eracuni.app import EracuniState  # noqa: E402
 from storelink_sim_eracuni.app import create_app as create_er_app  # noqa: E402
 
 ER_USER = "api@acme.si"
-ER_SECRET = "er-secret-key-0123456789"
+ER_PASSWORD = "er-password-0123456789"
 ER_TOKEN = "ER-ORG-TOKEN-1"
 
 
@@ -177,6 +177,6 @@ class ErSim:
 @pytest.fixture
 def er_sim() -> Iterator[ErSim]:
     state = EracuniState()
-    state.add_user(ER_USER, ER_SECRET, ER_TOKEN)
+    state.add_user(ER_USER, ER_PASSWORD, ER_TOKEN)
     with serve_in_thread(create_er_app(state), lifespan="off") as url:
         yield ErSim(url=url, state=state)

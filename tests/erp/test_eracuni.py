@@ -22,6 +22,7 @@ from storelink_contracts import (
 )
 from storelink_erp_eracuni.client import EracuniClient
 from storelink_erp_eracuni.mapping import MappingError, build_document
+from storelink_erp_eracuni.protocol import md5pass
 from storelink_erp_kit.changes import ObservedValues
 from storelink_erp_kit.client import ErpClient
 from storelink_erp_kit.ledger import Ledger
@@ -29,17 +30,17 @@ from storelink_erp_kit.polling import publish_changes, stock_events
 from storelink_erp_kit.processor import AttemptPolicy, DocumentProcessor
 from storelink_kit.testing.samples import T0, sample_document
 
-from .conftest import ER_SECRET, ER_TOKEN, ER_USER, ErSim, RecordingPublisher
+from .conftest import ER_PASSWORD, ER_TOKEN, ER_USER, ErSim, RecordingPublisher
 
 CARD = PaymentRecord(method=PaymentMethod.CARD, amount=D("24.40"), paid_at=T0)
 
 
 def er_client(
-    sim: ErSim, *, secret: str = ER_SECRET, token: str = ER_TOKEN, timeout: float = 2.0, **kw: Any
+    sim: ErSim, *, password: str = ER_PASSWORD, token: str = ER_TOKEN, timeout: float = 2.0, **kw: Any
 ) -> EracuniClient:
     return EracuniClient(
         username=ER_USER,
-        secret_key=secret,
+        md5pass=md5pass(ER_USER, password),
         token=token,
         url=sim.api_url,
         timeout=timeout,
@@ -53,7 +54,7 @@ def processor(engine: AsyncEngine, client: ErpClient, pub: RecordingPublisher) -
         return client
 
     return DocumentProcessor(
-        ledger=Ledger(engine, lease_seconds=5),
+        ledger=Ledger(engine, lease_seconds=5, create_window_seconds=5, landing_grace_seconds=1),
         client_for=client_for,
         publisher=pub,
         owner="test",
@@ -84,10 +85,10 @@ def test_mapping_b2c_retail_invoice_and_b2b_order() -> None:
     assert inv["Items"][0] == {
         "description": "Mug",
         "productCode": "MUG-01",
-        "quantity": "2",
+        "quantity": D("2"),
         "unit": "kos",
-        "price": "12.20",
-        "vatPercentage": "22",
+        "price": D("12.20"),
+        "vatPercentage": D("22"),
     }
     with pytest.raises(MappingError, match="cash register"):
         build_document(doc)
@@ -101,17 +102,18 @@ def test_mapping_b2c_retail_invoice_and_b2b_order() -> None:
     order = params["SalesOrder"]
     assert method == "SalesOrderCreate"
     assert "type" not in order
-    assert order["Items"][0]["netPrice"] == "10.00"
+    assert order["Items"][0]["netPrice"] == D("10.00")
     assert "price" not in order["Items"][0]
     assert order["buyerTaxNumber"] == "SI1"
     assert order["buyerVatRegistration"] == "Registered"
     assert build_document(sample_document(kind=DocumentKind.OFFER))[0] == "SalesQuoteCreate"
 
 
+@pytest.mark.slow  # real-time windows or volume: in `make test`, not the fast level
 async def test_many_documents_concurrently_lost_answers_one_call_in_flight(
     engine: AsyncEngine, er_sim: ErSim
 ) -> None:
-    er_sim.state.set_faults(hang_after_store_ratio=0.1, hang_seconds=0.6, seed=3)
+    er_sim.state.set_faults(hang_after_store_every=10, hang_seconds=0.6)
     pub = RecordingPublisher()
     proc = processor(engine, er_client(er_sim, timeout=0.3), pub)
     docs = [
@@ -135,6 +137,7 @@ async def test_many_documents_concurrently_lost_answers_one_call_in_flight(
     assert any(isinstance(r, DocumentCreated) and r.already_existed for r in results)
 
 
+@pytest.mark.slow  # real-time windows or volume: in `make test`, not the fast level
 async def test_lock_refusals_and_429_are_waited_out(sqlite_engine: AsyncEngine, er_sim: ErSim) -> None:
     er_sim.state.set_faults(lock_next=2, rate_limit_per_second=0)
     pub = RecordingPublisher()
@@ -173,7 +176,7 @@ async def test_fiscalized_retail_invoice_returns_zoi_and_eor(
 
 
 ERRORS = [
-    ("wrong secret", {"secret": "nope"}, {}, "username or secret key", "auth:secret"),
+    ("wrong password", {"password": "nope"}, {}, "user name or password (md5pass)", "auth:secret"),
     ("wrong token", {"token": "nope"}, {}, "organization token", "auth:token"),
     ("privileges", {}, {"denied": True}, "may not call SalesOrderCreate", "privileges"),
     ("vat id", {}, {"b2b_without_vat": True}, "buyerTaxNumber: VAT ID entry is mandatory", "buyerTaxNumber"),
@@ -220,7 +223,7 @@ async def test_error_shapes_become_clear_document_failed(
             return m, p
 
         client = er_client(er_sim, **client_kw)
-        client._build = lambda d: registered_without_vat(d, client.options)  # type: ignore[method-assign]
+        client._request = lambda d, r: registered_without_vat(d, client.options)  # type: ignore[method-assign]
     else:
         client = er_client(er_sim, **client_kw)
     result = await processor(sqlite_engine, client, RecordingPublisher()).process(doc)
@@ -228,7 +231,7 @@ async def test_error_shapes_become_clear_document_failed(
     assert reason in result.reason
     assert result.code == code
     assert not result.retryable
-    assert ER_SECRET not in result.reason
+    assert ER_PASSWORD not in result.reason
     assert er_sim.docs() == []
 
 
@@ -245,9 +248,9 @@ async def test_bad_gateway_is_retried_and_the_lookup_prevents_a_duplicate(
 
 async def test_stock_polling_publishes_only_changes(sqlite_engine: AsyncEngine, er_sim: ErSim) -> None:
     er_sim.state.stock[ER_TOKEN] = [
-        {"productCode": "MUG-01", "warehouseCode": "MAIN", "quantity": "5.000"},
-        {"productCode": "CUP-02", "warehouseCode": "MAIN", "quantity": "0"},
-        {"productCode": "MUG-01", "warehouseCode": "OTHER", "quantity": "9"},
+        {"productCode": "MUG-01", "warehouseCode": "MAIN", "quantityOnStock": D("5.000")},
+        {"productCode": "CUP-02", "warehouseCode": "MAIN", "quantityOnStock": 0},
+        {"productCode": "MUG-01", "warehouseCode": "OTHER", "quantityOnStock": 9},
     ]
     client = er_client(er_sim)
     observed = ObservedValues(sqlite_engine)
@@ -266,7 +269,7 @@ async def test_stock_polling_publishes_only_changes(sqlite_engine: AsyncEngine, 
     first = await poll()
     assert {(e.sku, e.quantity) for e in first} == {("MUG-01", D("5")), ("CUP-02", D("0"))}
     assert await poll() == []
-    er_sim.state.stock[ER_TOKEN][1]["quantity"] = "3"
+    er_sim.state.stock[ER_TOKEN][1]["quantityOnStock"] = 3
     third = await poll()
     assert [(e.sku, e.quantity) for e in third] == [("CUP-02", D("3"))]
     assert all(isinstance(e, StockChanged) for e in first + third)

@@ -17,7 +17,7 @@ from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.expect import ExpectedEvent, expect_events, read_topic
 from storelink_kit.testing.samples import sample_company, sample_connection, sample_document
 
-from .conftest import ER_SECRET, ER_TOKEN, ER_USER, ErSim
+from .conftest import ER_PASSWORD, ER_TOKEN, ER_USER, ErSim
 
 pytestmark = pytest.mark.kafka
 
@@ -30,7 +30,7 @@ async def test_adapter_creates_its_own_erps_documents_once_and_dead_letters_garb
     tmp_path: Path,
 ) -> None:
     box = SecretBox([SecretBox.generate_key()])
-    creds = box.encrypt_json({"username": ER_USER, "secret_key": ER_SECRET, "token": ER_TOKEN})
+    creds = box.encrypt_json({"username": ER_USER, "password": ER_PASSWORD, "token": ER_TOKEN})
     conn = sample_connection(
         connection_id="conn-er",
         company=sample_company(erp=ErpSystem.ERACUNI, erp_credentials_encrypted=creds),

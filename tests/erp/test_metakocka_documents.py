@@ -6,6 +6,7 @@ Every error shape ends as a clear DocumentFailed or a retry; a lost answer never
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storelink_contracts import DocumentCreated, DocumentFailed, DocumentKind, PaymentMethod, PaymentRecord
 from storelink_erp_kit.client import ErpClient
+from storelink_erp_kit.errors import ErpOutcomeUnknown, ErpUnavailable
+from storelink_erp_kit.http import send_deadline
 from storelink_erp_kit.ledger import Ledger, State
 from storelink_erp_kit.processor import AttemptPolicy, DocumentProcessor
 from storelink_erp_metakocka.client import MetakockaClient
@@ -28,7 +31,7 @@ def processor(
         return client
 
     return DocumentProcessor(
-        ledger=Ledger(engine, lease_seconds=5),
+        ledger=Ledger(engine, lease_seconds=5, create_window_seconds=5, landing_grace_seconds=1),
         client_for=client_for,
         publisher=publisher,
         owner="test",
@@ -138,8 +141,8 @@ async def test_unreachable_ends_as_retryable_failure_and_stays_pending(
 
 
 ERROR_CASES = [
-    ("wrong secret", {"secret": "nope"}, None, "secret key", "auth"),
-    ("unknown company", {"company": "999"}, None, "company id", "auth"),
+    ("wrong secret", {"secret": "nope"}, None, "secret key and company id", "auth:3"),
+    ("unknown company", {"company": "999"}, None, "secret key and company id", "auth:3"),
     ("missing privileges", {}, {"denied": "put_document"}, "may not call put_document", "privileges"),
     ("unknown product", {}, {"known_products": ["OTHER"]}, "does not know the product(s) MUG-01", "2"),
     (
@@ -150,12 +153,22 @@ ERROR_CASES = [
         "2",
     ),
     (
-        "business rule",
+        "application error keeps opr_code_app and opr_desc_app",
         {},
-        {"error_next": [{"opr_code": "5", "opr_desc": "Inventory is locked"}]},
-        "business rule: Inventory is locked",
-        "5",
+        {
+            "error_next": [
+                {
+                    "opr_code": "6",
+                    "opr_desc": "Application error",
+                    "opr_code_app": "1201",
+                    "opr_desc_app": "Partner ni določen",
+                }
+            ]
+        },
+        "Partner ni določen (application error 1201)",
+        "6:1201",
     ),
+    ("ip not allowed", {}, {"allowed_ips": ["192.1.1.1"]}, "IP address '127.0.0.1'", "ip_not_allowed:4"),
     ("no fiscal register", {}, {"no_fiscal": True}, "certified cash register", "4001"),
     ("web page", {}, {"html_next": 5}, "web page instead of JSON", "not_json"),
 ]
@@ -182,6 +195,8 @@ async def test_error_shapes_become_clear_document_failed(
             company.known_products = set(sim["known_products"])
         if "error_next" in sim:
             mk_sim.state.set_faults(error_next=[dict(e) for e in sim["error_next"]])
+        if "allowed_ips" in sim:
+            company.allowed_ips = set(sim["allowed_ips"])
         if "html_next" in sim:
             mk_sim.state.set_faults(html_next=sim["html_next"])
         if sim.get("no_fiscal"):
@@ -215,3 +230,61 @@ async def test_two_workers_on_the_same_documents_create_each_once(engine: AsyncE
     assert all(isinstance(r, DocumentCreated) for r in results)
     assert sorted(d["buyer_order"] for d in mk_sim.docs()) == sorted(d.order_number for d in docs)
     assert mk_sim.state.calls["put_document"] == 30
+
+
+@pytest.mark.parametrize(
+    ("answer", "sleeps_at_least"),
+    [
+        ({"opr_code": "5", "opr_desc": "Quote exceeds"}, 30.0),
+        ({"opr_code": "1", "opr_desc": "Unknown internal server error"}, 0.0),
+    ],
+    ids=["5 quote exceeds", "1 unknown internal error"],
+)
+async def test_documented_transient_codes_are_retried_and_create_once(
+    sqlite_engine: AsyncEngine, mk_sim: MkSim, answer: dict[str, str], sleeps_at_least: float
+) -> None:
+    """opr_code 5 (too many requests) waits and retries, never a permanent business rule; 1 (unknown
+    internal error) is retried after a look-up by reference: one document either way. (After code 1 the
+    create may still land, so the key stays fenced for the landing grace — short here — before the
+    look-up; the fake sleep yields for real so that the fence can pass.)"""
+    mk_sim.state.set_faults(error_next=[dict(answer)])
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await asyncio.sleep(min(seconds, 0.05))
+
+    async def client_for(doc: Any) -> ErpClient:
+        return mk_client(mk_sim)
+
+    pub = RecordingPublisher()
+    result = await DocumentProcessor(
+        ledger=Ledger(sqlite_engine, lease_seconds=5, landing_grace_seconds=0.3),
+        client_for=client_for,
+        publisher=pub,
+        owner="test",
+        policy=AttemptPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05),
+        sleep=sleep,
+    ).process(sample_document())
+    assert isinstance(result, DocumentCreated), result
+    assert len(mk_sim.docs()) == 1
+    assert max(slept) >= sleeps_at_least  # the backoff after the refusal
+    assert mk_sim.state.calls["put_document"] == 2  # the refused create and the one that stored
+    if answer["opr_code"] == "1":  # it may have stored: looked up by reference before creating again
+        assert mk_sim.state.calls["search"] + mk_sim.state.calls["get_document"] >= 1
+
+
+async def test_a_create_is_never_sent_after_its_deadline(mk_sim: MkSim) -> None:
+    """The fence of the ledger's deadline sits in httpx's request hook, right before sending."""
+    client = mk_client(mk_sim)
+    try:
+        with send_deadline(time.time() - 0.001), pytest.raises(ErpUnavailable) as refused:
+            await client.create_document(sample_document())
+        assert mk_sim.state.calls["put_document"] == 0
+        assert refused.value.code == "deadline"
+        assert not isinstance(refused.value, ErpOutcomeUnknown)  # nothing can have been stored
+        with send_deadline(time.time() + 30):
+            await client.create_document(sample_document())
+        assert mk_sim.state.calls["put_document"] == 1
+    finally:
+        await client.aclose()

@@ -44,6 +44,7 @@ async def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignor
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.timeout(1500)  # generous: a loaded machine is slow, the waits inside end on conditions
 async def test_thousand_documents_exactly_once_through_kill_and_restart(
     kafka_settings: KafkaSettings,
     topic_names: TopicNames,
@@ -83,7 +84,7 @@ async def test_thousand_documents_exactly_once_through_kill_and_restart(
     finally:
         await broker.stop()
 
-    mk_sim.state.set_faults(hang_after_store_ratio=0.10, hang_seconds=2.0, seed=11)
+    mk_sim.state.set_faults(hang_after_store_every=10, hang_seconds=2.0)  # every 10th answer is lost
     env = {
         "STORELINK_SECRET_KEY": secret_key,
         "STORELINK_KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
@@ -92,6 +93,8 @@ async def test_thousand_documents_exactly_once_through_kill_and_restart(
         "STORELINK_ERP_METAKOCKA_BASE_URL": mk_sim.base_url,
         "STORELINK_ERP_METAKOCKA_REQUEST_TIMEOUT_SECONDS": "0.5",
         "STORELINK_ERP_METAKOCKA_LEASE_SECONDS": "3",
+        "STORELINK_ERP_METAKOCKA_CREATE_WINDOW_SECONDS": "1",
+        "STORELINK_ERP_METAKOCKA_LANDING_GRACE_SECONDS": "2",
         "STORELINK_ERP_METAKOCKA_ATTEMPT_BACKOFF_SECONDS": "0.05",
         "STORELINK_ERP_METAKOCKA_MAX_ATTEMPTS": "8",
         "STORELINK_ERP_METAKOCKA_MAX_CONCURRENCY": "32",
@@ -102,7 +105,7 @@ async def test_thousand_documents_exactly_once_through_kill_and_restart(
     adapter = AdapterProcess("storelink_erp_metakocka", env, tmp_path / "adapter.log")
     adapter.start()
     try:
-        await wait_for(lambda: len(mk_sim.docs()) >= N * 4 // 10 or not adapter.alive, 60, "the first 40 %")
+        await wait_for(lambda: len(mk_sim.docs()) >= N * 4 // 10 or not adapter.alive, 400, "the first 40 %")
         assert adapter.alive, (tmp_path / "adapter.log").read_text()[-3000:]
         adapter.kill()
         stored_at_kill = len(mk_sim.docs())
@@ -114,7 +117,7 @@ async def test_thousand_documents_exactly_once_through_kill_and_restart(
             return wanted <= keys
 
         records = await read_topic(
-            kafka_settings.bootstrap_servers, topic_names.document_results, until=all_answered, timeout=90
+            kafka_settings.bootstrap_servers, topic_names.document_results, until=all_answered, timeout=600
         )
     finally:
         adapter.stop()
@@ -129,7 +132,7 @@ async def test_thousand_documents_exactly_once_through_kill_and_restart(
     assert duplicates == {}
     assert len(mk_sim.docs()) == N
     assert N * 4 // 10 <= stored_at_kill < N
-    assert mk_sim.state.calls["answers_lost"] >= N // 20  # the fault really happened, ~10 %
+    assert mk_sim.state.calls["answers_lost"] == N // 10  # the fault really happened, every 10th store
     lookups = mk_sim.state.calls["search"] + mk_sim.state.calls["get_document"]
     assert lookups >= mk_sim.state.calls["answers_lost"] // 2
     found = [e for e in results if isinstance(e, DocumentCreated) and e.already_existed]

@@ -18,7 +18,7 @@ from storelink_contracts import (
     TaxTreatment,
 )
 from storelink_erp_kit.client import ErpDocumentRef
-from storelink_erp_metakocka.mapping import MappingError, build_put_document, tax_factor
+from storelink_erp_metakocka.mapping import MappingError, build_put_document, build_put_sales_bill, tax_factor
 from storelink_kit.testing.samples import T0, sample_document
 
 SHIP = DocumentLine(
@@ -94,11 +94,13 @@ def test_fiscalized_invoice_asks_for_furs_and_needs_the_payment() -> None:
         fiscalize=True,
         payment=PaymentRecord(method=PaymentMethod.CASH_ON_DELIVERY, amount=D("24.40"), paid_at=T0),
     )
-    body = build_put_document(doc)
+    body = build_put_sales_bill(doc)
     assert body["send_to_furs"] == "true"
     assert body["mark_paid"][0]["payment_type"] == "Po povzetju"
     with pytest.raises(MappingError, match="payment"):
-        build_put_document(doc.model_copy(update={"payment": None}))
+        build_put_sales_bill(doc.model_copy(update={"payment": None}))
+    with pytest.raises(MappingError, match="put_sales_bill"):
+        build_put_document(doc)
 
 
 def test_credit_note_refers_to_the_invoice_number() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from decimal import Decimal
 
@@ -248,3 +249,42 @@ async def test_restarted_consumer_resumes_from_its_committed_offset(
     assert len(seen) == len(set(seen)), "an acknowledged message was processed again"
     records = await read_topic(kafka_bootstrap, topic_names.stock, until=lambda r: len(r) >= 20, timeout=10)
     assert len(records) == 20
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_messages_consumed_log_nothing_at_info(
+    kafka_settings: KafkaSettings, topic_names: TopicNames
+) -> None:
+    """Issue 13: FastStream's per-message "Received"/"Processed" lines were INFO on every hot path.
+    Its access logger does not propagate (caplog does not see it): a handler of our own listens."""
+    settings = make_settings(kafka_settings)
+    broker = make_broker(settings)
+    received: list[object] = []
+    topic = topic_names.name("stock")
+
+    @broker.subscriber(topic, **consumer_options(settings))
+    async def handle(msg: KafkaMessage) -> None:
+        received.append(msg.body)
+
+    kept = _Kept()
+    access = logging.getLogger("faststream.access.kafka")
+    publisher = EventPublisher(broker, topic_names, source="test")
+    async with broker:
+        await broker.start()
+        access.addHandler(kept)
+        try:
+            for i in range(5):
+                await publisher.publish(stock(f"SKU-{i}", i))
+            await wait_until(lambda: len(received) == 5)
+        finally:
+            access.removeHandler(kept)
+    per_message = [r for r in kept.records if r.getMessage() in ("Received", "Processed")]
+    assert per_message == []

@@ -8,12 +8,14 @@ import logging
 from datetime import timedelta
 
 import pytest
+from tenacity import RetryCallState, Retrying
 
 from storelink_contracts import ConnectionRemoved
 from storelink_kit.connections import ConnectionRegistry
 from storelink_kit.dead_letters import RetryPolicy
 from storelink_kit.errors import PermanentError, TransientError, is_transient
-from storelink_kit.logs import RedactingJsonFormatter
+from storelink_kit.jsonbody import JsonBodyError, nesting_depth, parse_json_body
+from storelink_kit.logs import HoldBackRepeats, RedactingJsonFormatter
 from storelink_kit.redact import MASK, redact_mapping, redact_text
 from storelink_kit.secrets import SecretBox, SecretError
 from storelink_kit.testing.samples import T0, sample_connection
@@ -123,7 +125,105 @@ def test_error_classification():
 
 def test_retry_delays_grow_and_are_capped():
     policy = RetryPolicy(max_retries=5, backoff_seconds=0.1, backoff_max_seconds=0.5)
-    delays = [policy.delay(n) for n in range(1, 6)]
+    wait = policy.wait()
+    delays = []
+    for n in range(1, 6):
+        state = RetryCallState(Retrying(), None, (), {})
+        state.attempt_number = n
+        delays.append(wait(state))
     assert 0.1 <= delays[0] <= 0.2
     assert 0.2 <= delays[1] <= 0.3
     assert all(d <= 0.6 for d in delays)
+
+
+def test_repeated_client_errors_are_held_back_and_counted() -> None:
+    """A broker outage makes aiokafka repeat a few errors many times a second: one line per minute."""
+    now = [0.0]
+    hold = HoldBackRepeats(window_seconds=60, clock=lambda: now[0])
+
+    def record(name: str, msg: str) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.ERROR, __file__, 1, msg, ("127.0.0.1", 9092), None)
+
+    template = "Unable connect to %s:%s"
+    passed = [hold.filter(record("aiokafka", template)) for _ in range(500)]
+    assert passed.count(True) == 1
+    assert hold.filter(record("aiokafka", "Unable to update metadata from %s"))  # another kind passes
+    assert hold.filter(record("storelink.kafka", template))  # our own lines are never held back
+    now[0] = 61.0
+    after_window = record("aiokafka", template)
+    assert hold.filter(after_window)
+    assert after_window.repeats_held_back == 499  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "depth"),
+    [(b"1", 0), (b"[]", 1), (b'{"a": [1, {"b": []}]}', 4), (b"[" * 64 + b"]" * 64, 64)],
+)
+def test_json_bodies_up_to_the_depth_limit_parse(body: bytes, depth: int) -> None:
+    assert nesting_depth(parse_json_body(body)) == depth
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 65 + b"]" * 65, "nests deeper than 64"),
+        (b"[" * 1000 + b"]" * 1000, "nests deeper than 64"),  # RecursionError inside json
+        (b'{"a":' * 5000 + b"1" + b"}" * 5000, "nests deeper than 64"),
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
+def test_json_bodies_too_deep_or_broken_are_refused_with_a_reason(body: bytes, reason: str) -> None:
+    with pytest.raises(JsonBodyError, match=reason):
+        parse_json_body(body)
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
+    from datetime import UTC, datetime
+
+    from storelink_kit.retrying import parse_retry_after
+
+    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
+    assert parse_retry_after("3", now) == 3.0
+    assert parse_retry_after(" 120 ", now) == 120.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now) == 30.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now) == 0.0  # already passed: now
+    assert parse_retry_after("-5", now) == 0.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
+    assert parse_retry_after("", now) is None
+
+
+def test_a_failures_retry_after_wins_over_the_backoff_up_to_a_cap() -> None:
+    from tenacity import wait_fixed
+
+    from storelink_kit.retrying import RetryAfterOr
+
+    class Busy(Exception):
+        def __init__(self, retry_after: float | None) -> None:
+            super().__init__("busy")
+            self.retry_after = retry_after
+
+    wait = RetryAfterOr(wait_fixed(0.5), cap=60.0)
+
+    def after(exc: BaseException) -> float:
+        state = RetryCallState(Retrying(), None, (), {})
+        state.set_exception((type(exc), exc, None))
+        return wait(state)
+
+    assert after(Busy(7.0)) == 7.0
+    assert after(Busy(600.0)) == 60.0
+    assert after(Busy(None)) == 0.5
+    assert after(ValueError("no hint")) == 0.5
+
+
+async def test_sniffio_is_installed_with_the_kit_so_httpcore_does_not_fail_an_import_per_request() -> None:
+    """Issue 13: without sniffio, httpcore tried (and failed) `import sniffio` on every request
+    (6 % of connector-wix's CPU). The kit, which brings httpx, brings sniffio too."""
+    import importlib.metadata
+
+    import sniffio
+
+    required = importlib.metadata.requires("storelink-kit") or []
+    assert any(r.replace(" ", "").startswith("sniffio") for r in required), required
+    assert sniffio.current_async_library() == "asyncio"

@@ -15,6 +15,7 @@ from storelink_kit import ServiceSettings, make_broker
 from storelink_kit.service import make_app
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.kafka_broker import free_port
+from storelink_kit.testing.waits import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,10 +29,7 @@ async def test_health_and_readiness_follow_the_broker(kafka_settings: KafkaSetti
     task = asyncio.create_task(server.serve())
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            for _ in range(100):
-                if server.started:
-                    break
-                await asyncio.sleep(0.05)
+            await eventually(lambda: server.started, "the service app to start")
             live = await client.get("/healthz")
             assert live.status_code == 200
             assert live.json() == {"status": "ok"}
@@ -50,6 +48,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
 
 
+@pytest.mark.slow  # runs the CLI as a process
 def test_cli_lists_its_commands_and_checks_schemas():
     out = run_cli("--help")
     assert out.returncode == 0, out.stderr
@@ -60,6 +59,7 @@ def test_cli_lists_its_commands_and_checks_schemas():
     assert check.returncode == 0, check.stderr
 
 
+@pytest.mark.slow  # runs the CLI as a process
 def test_cli_schemas_check_fails_on_a_stale_file(tmp_path):
     write = run_cli("schemas", "--docs-dir", str(tmp_path))
     assert write.returncode == 0, write.stderr

@@ -26,6 +26,5 @@ def mapper_settings(kafka_settings: KafkaSettings) -> MapperSettings:
 @pytest_asyncio.fixture
 async def running_mapper(kafka_settings: KafkaSettings) -> AsyncIterator[Mapper]:
     mapper = build(mapper_settings(kafka_settings))
-    async with mapper.broker:
-        await mapper.broker.start()
+    async with mapper.running():
         yield mapper

@@ -52,3 +52,37 @@ def test_map_says_what_is_wrong_with_a_bad_file(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "not a valid OrderReceived" in result.output
     assert "connection_id" in result.output
+
+
+def test_map_takes_the_output_of_connections_show_json(tmp_path: Path) -> None:
+    """Issue 14: `storelink map` refused what `storelink connections show ID --json` prints."""
+    from storelink_control.schemas import CompanyOut, ConnectionOut
+
+    connection, order = sample_connection(), sample_order()
+    settings = connection.model_dump(
+        mode="json", exclude={"company", "credentials_encrypted", "webhook_token_sha256"}
+    )
+    shown = ConnectionOut.model_validate(
+        {
+            **settings,
+            "credentials": {"api_key": "***", "site_id": "3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a"},
+            "webhook_url": f"http://127.0.0.1:8001/webhooks/wix/{connection.connection_id}/***",
+            "webhook_rotated_at": settings["updated_at"],
+            "created_at": settings["updated_at"],
+        }
+    ).model_dump(mode="json")
+    company = CompanyOut.model_validate(
+        {
+            **connection.company.model_dump(mode="json"),
+            "erp_credentials": {"company_id": "16", "secret_key": "***"},
+        }
+    ).model_dump(mode="json")
+    s, o = write(tmp_path, json.dumps({**shown, "company": company}), order.model_dump_json())
+    result = runner.invoke(app, ["map", "--settings", s, "--order", o])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == preview(map_order(order, connection))
+
+    s, _ = write(tmp_path, json.dumps(shown), order.model_dump_json())
+    result = runner.invoke(app, ["map", "--settings", s, "--order", o])
+    assert result.exit_code != 0
+    assert "connections show ID --json" in " ".join(result.output.split())

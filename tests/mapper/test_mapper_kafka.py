@@ -137,6 +137,7 @@ async def test_poison_message_goes_to_the_dlq_while_the_rest_flows(
                     ("ce_source", b"test"),
                     ("ce_time", b"2026-11-24T09:30:00+00:00"),
                     ("ce_tenant", b"acme"),
+                    ("ce_specversion", b"1.0"),
                 ],
             )
             await publish(kafka_settings, topic_names, after)
@@ -161,8 +162,7 @@ async def test_a_restarted_mapper_rebuilds_its_settings_from_kafka(
     )
     expected = map_order(order, connection).documents
     mapper = build(mapper_settings(kafka_settings))
-    async with mapper.broker:
-        await mapper.broker.start()
+    async with mapper.running():
         # the settings are read to the end before the first order is mapped: no "unknown connection"
         async with (
             expect_events(kafka_bootstrap, topic_names.documents, [doc_where(d) for d in expected]),

@@ -82,6 +82,20 @@ def order_lines(draw: Any) -> list[OrderLine]:
     return out
 
 
+def shop_vat_of_gross(lines: list[OrderLine], shipping: ShippingCharge | None, coupons: Decimal) -> Decimal:
+    """The VAT a gross-price shop states: per rate, on the gross after the coupon (spread over the
+    products' rates in proportion), rounded once per rate - not the mapper's per-line rounding."""
+    gross: dict[Decimal, Decimal] = {}
+    for ln in lines:
+        gross[ln.tax_rate] = gross.get(ln.tax_rate, D(0)) + r2(ln.quantity * ln.unit_price - ln.discount)
+    products = sum(gross.values(), D(0))
+    if products > 0:
+        gross = {rate: g - r2(coupons * g / products) for rate, g in gross.items()}
+    if shipping is not None:
+        gross[shipping.tax_rate] = gross.get(shipping.tax_rate, D(0)) + shipping.amount
+    return sum((g - r2(g * 100 / (100 + rate)) for rate, g in gross.items()), D(0))
+
+
 @st.composite
 def orders(draw: Any) -> tuple[OrderReceived, int]:
     """A valid order whose total is the shop's own (computed one way or another) plus some noise.
@@ -108,6 +122,7 @@ def orders(draw: Any) -> tuple[OrderReceived, int]:
     if include:
         # the shop's gross total: what the customer is charged
         total = product_sum + ship - coupons
+        tax = shop_vat_of_gross(lines, shipping, coupons)
     else:
         # a tax-exclusive shop rounding VAT per rate (a different mode than the mapper's per line)
         by_rate: dict[Decimal, Decimal] = {}
@@ -118,7 +133,8 @@ def orders(draw: Any) -> tuple[OrderReceived, int]:
         if shipping:
             by_rate[shipping.tax_rate] = by_rate.get(shipping.tax_rate, D(0)) + ship
         net = sum(by_rate.values(), D(0)) - coupons
-        total = net + sum((r2(base * rate / 100) for rate, base in by_rate.items()), D(0))
+        tax = sum((r2(base * rate / 100) for rate, base in by_rate.items()), D(0))
+        total = net + tax
     total += D(noise) / 100
     order = sample_order(
         buyer=buyer,
@@ -127,7 +143,7 @@ def orders(draw: Any) -> tuple[OrderReceived, int]:
         lines=lines,
         shipping=shipping,
         discounts=discounts,
-        totals=OrderTotals(subtotal=product_sum, shipping=ship, discount=coupons, tax=D(0), total=total),
+        totals=OrderTotals(subtotal=product_sum, shipping=ship, discount=coupons, tax=tax, total=total),
         payment_status=draw(st.sampled_from(["unpaid", "paid", "refunded"])),
         status=draw(st.sampled_from(["pending", "confirmed", "cancelled"])),
     )

@@ -306,7 +306,7 @@ CASES = [
     Case(
         # Shop total 29.40 vs computed 29.39: 0.01 within the default tolerance 0.05 → rounding line
         "rounding-line-within-tolerance",
-        order={**UNPAID, "totals": totals("29.40")},
+        order={**UNPAID, "totals": totals("29.40", "5.30")},
         kinds=[DocumentKind.SALES_ORDER],
         net="24.10",
         tax="5.30",
@@ -455,7 +455,7 @@ def test_partial_refund_maps_and_asks_for_the_manual_credit_note() -> None:
 def test_oss_second_reduced_rate_maps_to_the_destination_lowest_reduced() -> None:
     # Book 21.00 at SI 5 % → HR second reduced rate 5 %: net 21.00 / 1.05 = 20.00, tax 1.00
     order = sample_order(
-        **HR_PERSON, lines=[line("BOOK", "1", "21.00", "5")], shipping=None, totals=totals("21.00")
+        **HR_PERSON, lines=[line("BOOK", "1", "21.00", "5")], shipping=None, totals=totals("21.00", "1.00")
     )
     connection = sample_connection(company=sample_company(oss_registered=True))
     doc = map_order(order, connection).documents[0]

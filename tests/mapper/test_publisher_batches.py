@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import ProducerClosed
 from aiokafka.partitioner import murmur2
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
@@ -39,11 +40,10 @@ async def test_batched_records_keep_key_headers_partition_and_order(
     # the smallest producer batch allowed (16 kB): one key's 30 documents (~1.5 kB each) need several
     settings = mapper_settings(kafka_settings).model_copy(update={"producer_batch_bytes": 16 * 1024})
     mapper = build(settings)
-    async with mapper.broker:
-        await mapper.broker.start()
+    async with mapper.running():
         publisher = mapper.service.publisher
         assert isinstance(publisher, PipelinedPublisher)
-        producer: Any = publisher._aiokafka_producer()
+        producer: Any = await publisher.connect()
         assert producer is not None
         batches: list[tuple[str, int, int]] = []
         send_batch = producer.send_batch
@@ -103,24 +103,30 @@ async def test_batched_records_keep_key_headers_partition_and_order(
 
 
 async def test_an_undelivered_batch_is_not_committed(
-    kafka_bootstrap: str, kafka_settings: KafkaSettings, topic_names: TopicNames
+    kafka_bootstrap: str,
+    kafka_settings: KafkaSettings,
+    topic_names: TopicNames,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = mapper_settings(kafka_settings)
     mapper = build(settings)
     connection = sample_connection()
     await publish(kafka_settings, topic_names, connection)
-    async with mapper.broker:
-        await mapper.broker.start()
+    async with mapper.running():
         await wait_for(lambda: mapper.registry.get(connection.connection_id) is not None)
         publisher = mapper.service.publisher
         assert isinstance(publisher, PipelinedPublisher)
-        producer: Any = publisher._aiokafka_producer()
+        producer: Any = await publisher.connect()
         assert producer is not None
-        # with the topics' metadata at hand, a stopped producer refuses records at once (ProducerClosed):
-        # nothing can be delivered any more, neither the documents nor a dead letter
-        for topic in (topic_names.documents, topic_names.dlq("orders")):
-            await producer.client._wait_on_metadata(topic)
+        # with the topic's metadata at hand, a stopped producer refuses records at once (ProducerClosed),
+        # and the broker refuses the dead letters: nothing can be delivered any more
+        await producer.partitions_for(topic_names.documents)
         await producer.stop()
+
+        async def refuse(*_: Any, **__: Any) -> Any:
+            raise ProducerClosed()
+
+        monkeypatch.setattr(mapper.broker, "publish", refuse)
         await publish(kafka_settings, topic_names, sample_order(external_id="ord-lost"))
         # mapped, failed to publish, retried by the kit, and (as even the dead letter fails) redelivered
         await wait_for(lambda: mapper.service.counters.orders > settings.max_retries + 1)
@@ -133,3 +139,20 @@ async def test_an_undelivered_batch_is_not_committed(
         finally:
             await admin.close()
     assert not any(tp.topic == topic_names.orders and meta.offset > 0 for tp, meta in committed.items())
+
+
+async def test_the_documents_producer_starts_with_the_first_batch_and_stops_after_the_broker(
+    kafka_settings: KafkaSettings, topic_names: TopicNames
+) -> None:
+    mapper = build(mapper_settings(kafka_settings))
+    connection = sample_connection()
+    await publish(kafka_settings, topic_names, connection)
+    async with mapper.running():
+        assert mapper.publisher.producer is None  # nothing mapped yet: not started
+        await publish(kafka_settings, topic_names, sample_order(external_id="ord-start"))
+        await wait_for(lambda: mapper.service.counters.completed == 1)
+        producer = mapper.publisher.producer
+        assert producer is not None
+    assert mapper.publisher.producer is None
+    with pytest.raises(ProducerClosed):
+        await producer.send_and_wait(topic_names.documents, b"late")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import uuid
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from storelink_kit.observability import httpx_event_hooks, instrument, observe_d
 from storelink_kit.service import make_app
 from storelink_kit.testing.expect import ExpectedEvent, expect_events
 from storelink_kit.testing.samples import sample_document, sample_order
+from storelink_kit.testing.waits import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -126,10 +126,8 @@ async def test_metrics_move_and_one_trace_follows_the_order(
         ):
             for order in [*orders, broken]:
                 await publisher.publish(order, origin="webhook")
-        for _ in range(100):  # the ERP-side handler runs after the record is visible on the topic
-            if len(erp_trace_ids) == 2:
-                break
-            await asyncio.sleep(0.05)
+        # the ERP-side handler runs after the record is visible on the topic
+        await eventually(lambda: len(erp_trace_ids) == 2, "both ERP-side traces")
         async with httpx.AsyncClient(event_hooks=httpx_event_hooks("conn-wix-1", "wix")) as client:
             await client.get(f"{shop}/ok")
             await client.get(f"{shop}/busy")

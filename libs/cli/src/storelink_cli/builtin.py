@@ -1,19 +1,25 @@
-"""Commands the foundation provides: schema generation and topic creation."""
+"""Commands the foundation provides: schema generation and topic creation.
+
+What a command needs (the contracts' models, Kafka's admin client, Rich) is imported when it runs,
+so listing and `--help` stay fast.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from storelink_contracts.schemas import render_all, write_all
-from storelink_kit.admin import ensure_topics
-from storelink_kit.settings import KafkaSettings
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console(stderr=True)
+
+def _console(stderr: bool = True) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr)
 
 
 def schemas(
@@ -21,6 +27,9 @@ def schemas(
     check: Annotated[bool, typer.Option("--check", help="Fail when the committed files are stale")] = False,
 ) -> None:
     """Write a JSON Schema per event and the AsyncAPI document into docs/."""
+    from storelink_contracts.schemas import render_all, write_all
+
+    console = _console()
     if check:
         stale = [
             rel
@@ -47,10 +56,13 @@ def topics_create(
     replication_factor: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Create every topic (and its DLQ) that does not exist yet."""
+    from storelink_kit.admin import ensure_topics
+    from storelink_kit.settings import KafkaSettings
+
     settings = KafkaSettings()
     servers = bootstrap or settings.bootstrap_servers
     created = asyncio.run(ensure_topics(servers, settings.topics, replication_factor=replication_factor))
-    console.print(f"created {len(created)} topic(s): {', '.join(created) or '-'}")
+    _console().print(f"created {len(created)} topic(s): {', '.join(created) or '-'}")
 
 
 @topics_app.command("list")
@@ -58,7 +70,9 @@ def topics_list() -> None:
     """Print the topic table: name, key, partitions, compaction."""
     from rich.table import Table
 
+    from storelink_kit.settings import KafkaSettings
+
     table = Table("topic", "key", "partitions", "compacted")
     for name, spec in KafkaSettings().topics.all():
         table.add_row(name, spec.key, str(spec.partitions), "yes" if spec.compacted else "")
-    Console().print(table)
+    _console(stderr=False).print(table)

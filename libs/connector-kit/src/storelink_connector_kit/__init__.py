@@ -6,54 +6,5 @@ A platform implements `ShopPlatform` (pure order mapping and webhook parsing, cr
 coalesced stock/price push, echo suppression and the process around it (`Connector`).
 """
 
-from storelink_connector_kit.errors import (
-    ConnectionPaused,
-    ShopAuthError,
-    ShopError,
-    ShopForbidden,
-    ShopNotFound,
-    ShopRateLimited,
-    ShopRejected,
-    ShopUnavailable,
-    WebhookRejected,
-)
-from storelink_connector_kit.http import HttpPolicy, ShopHttp
-from storelink_connector_kit.platform import (
-    CatalogItem,
-    Doorbell,
-    MappingProblem,
-    OrderContext,
-    OrderPage,
-    PriceUpdate,
-    PushOutcome,
-    ShopApi,
-    ShopPlatform,
-    StockUpdate,
-)
-from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
-
-__all__ = [
-    "CatalogItem",
-    "ConnectionPaused",
-    "ConnectionVerdict",
-    "Doorbell",
-    "HttpPolicy",
-    "MappingProblem",
-    "OrderContext",
-    "OrderPage",
-    "PriceUpdate",
-    "PushOutcome",
-    "ShopApi",
-    "ShopAuthError",
-    "ShopError",
-    "ShopForbidden",
-    "ShopHttp",
-    "ShopNotFound",
-    "ShopPlatform",
-    "ShopRateLimited",
-    "ShopRejected",
-    "ShopUnavailable",
-    "StockUpdate",
-    "Verdict",
-    "WebhookRejected",
-]
+# No re-exports: importing a submodule (the CLI's `normalize`, a platform's mapping) must not load the
+# HTTP client and the whole kit with it. Import from the module that defines the name.

@@ -27,8 +27,19 @@ class BreakerReport:
     paused_until: float | None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Permit:
+    """Leave to make one logical call. `trial`: the single call that tests a half-open connection."""
+
+    trial: bool
+
+
 @dataclass(slots=True)
 class CircuitBreaker:
+    """Closed: every call goes. Open: none goes until the pause is over. Half-open: exactly one
+    trial call goes (the first caller's); the others are refused until its verdict, because a
+    recovering shop hit by every waiting caller at once would fail again."""
+
     connection_id: str
     failure_threshold: int = 5
     pause_seconds: float = 60.0
@@ -39,24 +50,42 @@ class CircuitBreaker:
     opened_at: float = 0.0
     last_reason: str = ""
     history: list[BreakerReport] = field(default_factory=list)
+    trial: Permit | None = None
 
-    def allow(self) -> bool:
-        """May a call go out now? An open breaker lets one trial call through after the pause."""
+    def acquire(self) -> Permit | None:
+        """A permit for one call, or None while paused (or while another caller holds the trial)."""
         if self.state is BreakerState.OPEN and self.clock() - self.opened_at >= self.pause_seconds:
             self._set(BreakerState.HALF_OPEN, "pause over, trying one call")
-        return self.state is not BreakerState.OPEN
+        if self.state is BreakerState.CLOSED:
+            return Permit(trial=False)
+        if self.state is BreakerState.HALF_OPEN and self.trial is None:
+            self.trial = Permit(trial=True)
+            return self.trial
+        return None
+
+    def admits(self, permit: Permit) -> bool:
+        """May the holder of `permit` make its next attempt? A trial only while it is the trial."""
+        return self.trial is permit if permit.trial else self.state is BreakerState.CLOSED
+
+    def release(self, permit: Permit) -> None:
+        """The call made with `permit` is over. A trial that ended without a verdict (rate limited,
+        cancelled) gives the slot back, so the next caller becomes the trial."""
+        if self.trial is permit:
+            self.trial = None
 
     def remaining_pause(self) -> float:
         return max(0.0, self.pause_seconds - (self.clock() - self.opened_at))
 
     def success(self) -> None:
         self.failures = 0
+        self.trial = None
         if self.state is not BreakerState.CLOSED:
             self._set(BreakerState.CLOSED, "calls succeed again")
 
     def failure(self, reason: str) -> None:
         self.failures += 1
         self.last_reason = reason
+        self.trial = None
         if self.state is BreakerState.HALF_OPEN or self.failures >= self.failure_threshold:
             self.opened_at = self.clock()
             self._set(BreakerState.OPEN, reason)

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 
 from storelink_connector_kit.platform import OrderContext, ShopPlatform
-from storelink_connector_kit.testing_connection import check_connection
 
 PLATFORM_GROUP = "storelink.platforms"
 err = Console(stderr=True)
@@ -55,6 +54,8 @@ def test_connection_command(
     if not isinstance(data, dict) or "platform" not in data or not isinstance(data.get("credentials"), dict):
         raise typer.BadParameter('settings need "platform" and a "credentials" object')
     platform = load_platform(str(data["platform"]))
+    from storelink_connector_kit.testing_connection import check_connection  # HTTP: only when run
+
     verdict = asyncio.run(check_connection(platform, data["credentials"], base_url=data.get("base_url")))
     colour = "green" if verdict.ok else "red"
     Console().print(f"[{colour}]{verdict.verdict.value}[/{colour}]: {verdict.message}")

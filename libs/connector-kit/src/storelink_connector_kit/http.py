@@ -1,29 +1,27 @@
 """The one outbound HTTP layer every platform module uses.
 
-Per connection: a timeout on every call, a rate limit (aiolimiter's leaky bucket), retries with
-exponential backoff and jitter on timeouts / 5xx (tenacity), `Retry-After` honoured on 429, and a
-circuit breaker that pauses a connection that keeps failing. Non-retryable answers (401, 403, 404,
-4xx) become typed ShopErrors at once.
+Per connection: a timeout on every call, the shop's rate limit kept exactly (`WindowRateLimiter`:
+never more than the documented calls per window, paced), retries with exponential backoff and
+jitter on timeouts / 5xx (tenacity), `Retry-After` honoured on 429 (it pauses the whole
+connection), and a circuit breaker that pauses a connection that keeps failing. Non-retryable
+answers (401, 403, 404, 4xx) become typed ShopErrors at once.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import re
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-from aiolimiter import AsyncLimiter
+import orjson
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
-from tenacity.wait import wait_base
 
-from storelink_connector_kit.breaker import BreakerReport, CircuitBreaker
+from storelink_connector_kit.breaker import BreakerReport, BreakerState, CircuitBreaker, Permit
 from storelink_connector_kit.errors import (
     ConnectionPaused,
     ShopAuthError,
@@ -34,8 +32,10 @@ from storelink_connector_kit.errors import (
     ShopRejected,
     ShopUnavailable,
 )
+from storelink_connector_kit.ratelimit import WindowRateLimiter
 from storelink_kit.observability import httpx_event_hooks, record_outbound
 from storelink_kit.redact import redact_text
+from storelink_kit.retrying import RetryAfterOr, parse_retry_after
 
 log = logging.getLogger("storelink.connector.http")
 
@@ -50,57 +50,29 @@ class HttpPolicy:
     backoff_max: float = 30.0
     max_retry_after: float = 120.0
     rate_per_minute: float = 200.0
+    """Calls the shop allows per 60 s window (its documented limit; kept exactly, see ratelimit)."""
+    rate_burst: int = 10
+    """Calls that may go at once after a quiet spell; then one per 60 s / rate_per_minute."""
+    rate_margin_seconds: float = 1.0
+    """Added to the window: the shop counts arrivals, we count departures."""
     breaker_threshold: int = 5
     breaker_pause_seconds: float = 60.0
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date (RFC 9110)."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-class _WaitRetryAfter(wait_base):
-    """Retry-After when the shop gave one, else exponential backoff with full jitter."""
-
-    def __init__(self, policy: HttpPolicy) -> None:
-        self.fallback = wait_random_exponential(multiplier=policy.backoff_initial, max=policy.backoff_max)
-        self.cap = policy.max_retry_after
-
-    def __call__(self, retry_state: Any) -> float:
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome is not None else None
-        if isinstance(exc, ShopRateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, self.cap)
-        return float(self.fallback(retry_state))
-
-
-_DECIMAL_MARK = "\u0000dec:"
-_DECIMAL_RE = re.compile(r'"\\u0000dec:(-?\d+(?:\.\d+)?)"')
+def _exact_decimal(value: Any) -> orjson.Fragment:
+    """A Decimal as a JSON number token, fixed point, every digit kept (never through a float)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"cannot encode {value!r} ({type(value).__name__}) as JSON")
 
 
 def dumps_exact(body: Any) -> bytes:
-    """JSON where Decimals become JSON numbers digit for digit (never through a float)."""
+    """Compact UTF-8 JSON in which Decimals are numbers written digit for digit.
 
-    def default(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return _DECIMAL_MARK + format(value, "f")
-        raise TypeError(f"cannot encode {type(value).__name__} as JSON")
-
-    text = json.dumps(body, default=default, ensure_ascii=False, separators=(",", ":"))
-    return _DECIMAL_RE.sub(lambda m: m.group(1), text).encode()
+    orjson writes the number text itself (a Fragment), so no string in the body can ever be
+    mistaken for a number, whatever it contains.
+    """
+    return orjson.dumps(body, default=_exact_decimal)
 
 
 class ShopHttp:
@@ -120,7 +92,12 @@ class ShopHttp:
         self.policy = policy or HttpPolicy()
         self.connection_id = connection_id
         self.platform = platform
-        self.limiter = AsyncLimiter(max(1.0, self.policy.rate_per_minute), 60.0)
+        self.limiter = WindowRateLimiter(
+            max(1, math.floor(self.policy.rate_per_minute)),
+            60.0,
+            burst=self.policy.rate_burst,
+            margin_seconds=self.policy.rate_margin_seconds,
+        )
         self.breaker = CircuitBreaker(
             connection_id,
             failure_threshold=self.policy.breaker_threshold,
@@ -159,45 +136,66 @@ class ShopHttp:
     ) -> httpx.Response:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.max_attempts),
-            wait=_WaitRetryAfter(self.policy),
+            wait=RetryAfterOr(
+                wait_random_exponential(multiplier=self.policy.backoff_initial, max=self.policy.backoff_max),
+                cap=self.policy.max_retry_after,
+            ),
             retry=retry_if_exception_type((ShopUnavailable, ShopRateLimited)),
             reraise=True,
         )
+        permit = self.breaker.acquire()
+        if permit is None:
+            raise self._paused()
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._once(method, path, json_body, params)
+                    return await self._once(method, path, json_body, params, permit)
         except (ShopUnavailable, ShopRateLimited) as exc:
-            if not isinstance(exc, ConnectionPaused | ShopRateLimited):
+            if not isinstance(exc, ShopRateLimited):
                 self.breaker.failure(str(exc))
             raise
+        finally:
+            self.breaker.release(permit)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity re-raises or returns
 
+    def _paused(self) -> ConnectionPaused:
+        if self.breaker.state is BreakerState.HALF_OPEN:
+            wait = "waits for the trial call that tests whether the shop is back"
+        else:
+            wait = f"is paused for {self.breaker.remaining_pause():.0f} s"
+        return ConnectionPaused(
+            f"connection {self.connection_id} {wait} after repeated failures: {self.breaker.last_reason}"
+        )
+
     async def _once(
-        self, method: str, path: str, json_body: Any, params: Mapping[str, str] | None
+        self,
+        method: str,
+        path: str,
+        json_body: Any,
+        params: Mapping[str, str] | None,
+        permit: Permit,
     ) -> httpx.Response:
-        if not self.breaker.allow():
-            raise ConnectionPaused(
-                f"connection {self.connection_id} is paused for {self.breaker.remaining_pause():.0f} s "
-                f"after repeated failures: {self.breaker.last_reason}"
+        if not self.breaker.admits(permit):  # the breaker opened (or a trial began) since the last try
+            raise self._paused()
+        await self.limiter.acquire()
+        self.calls += 1
+        content = dumps_exact(json_body) if json_body is not None else None
+        headers = {"content-type": "application/json"} if content is not None else None
+        try:
+            response = await self.client.request(
+                method, path, content=content, params=params, headers=headers
             )
-        async with self.limiter:
-            self.calls += 1
-            content = dumps_exact(json_body) if json_body is not None else None
-            headers = {"content-type": "application/json"} if content is not None else None
-            try:
-                response = await self.client.request(
-                    method, path, content=content, params=params, headers=headers
-                )
-            except httpx.TimeoutException:
-                record_outbound(self.connection_id, self.platform, None)
-                raise ShopUnavailable(f"{method} {path}: the shop did not answer in time") from None
-            except httpx.TransportError as exc:
-                record_outbound(self.connection_id, self.platform, None)
-                raise ShopUnavailable(
-                    f"{method} {path}: cannot reach the shop ({type(exc).__name__})"
-                ) from None
+        except httpx.TimeoutException:
+            record_outbound(self.connection_id, self.platform, None)
+            raise ShopUnavailable(f"{method} {path}: the shop did not answer in time") from None
+        except httpx.TransportError as exc:
+            record_outbound(self.connection_id, self.platform, None)
+            raise ShopUnavailable(f"{method} {path}: cannot reach the shop ({type(exc).__name__})") from None
         status = response.status_code
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if retry_after is not None:  # every caller of this connection waits, not just this one
+                self.limiter.pause(min(retry_after, self.policy.max_retry_after))
         if status < 500 and status not in (408, 429):
             self.breaker.success()  # the shop answered; a 4xx is about the request, not an outage
         if status < 400:

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,6 +50,12 @@ class IngestResult:
             self.newest_update = other.newest_update
 
 
+def order_origin(via: str, connection_id: str) -> str:
+    """`webhook:<connection>` or `poll:<connection>`: how the connector learnt of the order, which the
+    control plane's status reads as "last webhook" / "last poll"."""
+    return f"{via}:{connection_id}"
+
+
 def _raw_id(raw: Mapping[str, Any]) -> str:
     value = raw.get("id") or raw.get("external_id") or raw.get("number")
     return str(value) if value is not None else "?"
@@ -67,7 +73,22 @@ class OrderIngest:
     def _lock(self, connection_id: str) -> asyncio.Lock:
         return self._locks.setdefault(connection_id, asyncio.Lock())
 
-    async def ingest(self, ctx: OrderContext, raws: Sequence[Mapping[str, Any]], *, via: str) -> IngestResult:
+    async def ingest(
+        self,
+        ctx: OrderContext,
+        raws: Sequence[Mapping[str, Any]],
+        *,
+        via: str,
+        rung: Collection[str] = (),
+        advance_watermark: bool = False,
+    ) -> IngestResult:
+        """Map, drop unchanged snapshots, publish the rest (acks=all), then remember them.
+
+        `via` is the origin of what was found (`poll`, `webhook`); orders whose id or number is in
+        `rung` were named by a webhook and say `webhook` whatever found them. `advance_watermark`: move the
+        connection's watermark to the newest `updated_at` of `raws` in the same transaction that
+        remembers the published hashes (one write per batch).
+        """
         result = IngestResult()
         candidates: list[tuple[str, Event, datetime | None]] = []
         for raw in raws:
@@ -89,11 +110,14 @@ class OrderIngest:
             candidates.append((order.external_id, order, order.updated_at))
             if result.newest_update is None or order.updated_at > result.newest_update:
                 result.newest_update = order.updated_at
+        watermark = result.newest_update if advance_watermark else None
         if not candidates:
+            if watermark is not None:
+                await self.store.remember_orders(ctx.connection_id, [], watermark=watermark)
             return result
+        fresh: dict[str, tuple[Event, str, datetime | None]] = {}
         async with self._lock(ctx.connection_id):
             known = await self.store.order_hashes(ctx.connection_id, [key for key, _, _ in candidates])
-            fresh: dict[str, tuple[Event, str, datetime | None]] = {}
             for key, event, updated in candidates:
                 digest = content_hash(event)
                 if known.get(key) == digest or (key in fresh and fresh[key][1] == digest):
@@ -101,19 +125,19 @@ class OrderIngest:
                     continue
                 fresh[key] = (event, digest, updated)
             if fresh:
-                await self.publisher.publish_many(
-                    [(event, None) for event, _, _ in fresh.values()], origin=f"shop:{ctx.connection_id}"
-                )
+                await self._publish(ctx.connection_id, fresh, via, rung)
+            if fresh or watermark is not None:
                 await self.store.remember_orders(
                     ctx.connection_id,
                     [(key, digest, updated or _epoch()) for key, (_, digest, updated) in fresh.items()],
+                    watermark=watermark,
                 )
         for key, (event, _, _) in fresh.items():
             if isinstance(event, OrderReceived):
                 result.published.append(key)
             else:
                 result.attention.append(key)
-        log.info(
+        log.debug(
             "orders ingested",
             extra={
                 "connection_id": ctx.connection_id,
@@ -125,6 +149,22 @@ class OrderIngest:
             },
         )
         return result
+
+    async def _publish(
+        self,
+        connection_id: str,
+        fresh: Mapping[str, tuple[Event, str, datetime | None]],
+        via: str,
+        rung: Collection[str],
+    ) -> None:
+        """Every fresh event handed to the producer at once; returns when Kafka has them all."""
+        by_origin: dict[str, list[tuple[Event, None]]] = {}
+        for key, (event, _, _) in fresh.items():
+            named = key.removeprefix("attention:") in rung or getattr(event, "number", None) in rung
+            origin = order_origin("webhook" if named else via, connection_id)
+            by_origin.setdefault(origin, []).append((event, None))
+        acks = [await self.publisher.submit(events, origin=origin) for origin, events in by_origin.items()]
+        await asyncio.gather(*acks)
 
 
 def _epoch() -> datetime:

@@ -12,12 +12,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from storelink_connector_kit.breaker import BreakerReport
-from storelink_connector_kit.http import HttpPolicy
 from storelink_connector_kit.verdicts import ConnectionVerdict
 from storelink_contracts import OrderReceived, Platform, PriceListKind
+
+if TYPE_CHECKING:  # the pure half (mapping, webhooks) loads without the HTTP client
+    from storelink_connector_kit.breaker import BreakerReport
+    from storelink_connector_kit.http import HttpPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,8 @@ class OrderContext:
 
     tenant_id: str
     connection_id: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    """Platform-specific connection settings the mapping reads (`ShopApi.order_options`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,11 @@ class ShopApi(ABC):
     @abstractmethod
     async def fetch_order(self, external_id: str) -> Mapping[str, Any] | None:
         """One order by the shop's id; None when the shop does not know it."""
+
+    @property
+    def order_options(self) -> Mapping[str, str]:
+        """Connection settings the pure order mapping needs (e.g. which checkout field holds a VAT id)."""
+        return {}
 
     async def find_order_ids_by_number(self, number: str) -> list[str]:
         """Resolve an order number to ids (for doorbells that only carry a number)."""

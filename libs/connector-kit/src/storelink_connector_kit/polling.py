@@ -1,10 +1,21 @@
-"""Polling per connection: the safety net under webhooks.
+"""Incremental searches of a shop's orders: the hourly safety-net poll and the webhook catch-up.
 
-The watermark is the newest `updated_at` the shop reported, persisted after each page (pages come
-oldest first), so a restart resumes where it stopped. Each poll starts a little before the
-watermark (the overlap) so an order updated while the last poll ran is not missed; the overlap's
-repeats are dropped by the content-hash dedup. A poll that is still running when the next is due
-is skipped, not doubled.
+Both read "orders updated since the connection's watermark, oldest first, page by page" and move the
+watermark (the newest `updated_at` seen) with each page, in the transaction that remembers what was
+published, so a restart or a new owner resumes where it stopped. Each search starts a little before
+the watermark (the overlap) so an order the shop committed out of order is not missed; the
+overlap's repeats are dropped by the content-hash dedup.
+
+- The poll (`Poller.poll`) looks back far (`PollPolicy.overlap`, 10 min): it is the net under
+  everything else. A poll still running when the next is due is skipped, not doubled. When a
+  connection's next poll is due is stored, so whoever owns the connection polls on time, once.
+- The catch-up (`Poller.catch_up`) answers webhook doorbells: however many arrived together, one
+  search with a short look-back (`PollPolicy.doorbell_overlap`), then a fetch of each order a
+  doorbell named that the search did not bring and that was never published (an old order
+  re-sent, an order the search did not show yet); one already published is unchanged since.
+  So a burst of 1,000 webhooks costs ~10 pages, not 1,000 fetches.
+
+The two never run at once for one connection (one lock): they would read the same pages twice.
 """
 
 from __future__ import annotations
@@ -13,14 +24,15 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from storelink_connector_kit.connections import ShopConnections
 from storelink_connector_kit.errors import ShopError
 from storelink_connector_kit.orders import IngestResult, OrderIngest
-from storelink_connector_kit.platform import OrderContext
+from storelink_connector_kit.platform import OrderContext, ShopApi
 from storelink_connector_kit.store import ConnectorStore
 from storelink_contracts import ConnectionConfigured
 
@@ -30,8 +42,19 @@ log = logging.getLogger("storelink.connector.polling")
 @dataclass(frozen=True, slots=True)
 class PollPolicy:
     overlap: timedelta = timedelta(minutes=10)
+    doorbell_overlap: timedelta = timedelta(seconds=2)
     jitter_fraction: float = 0.1
     max_pages: int = 1000
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """What one search found: the ingest result, and the order ids and numbers its pages held."""
+
+    ingested: IngestResult = field(default_factory=IngestResult)
+    ids: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    pages: int = 0
 
 
 def first_since(connection: ConnectionConfigured, now: datetime) -> datetime:
@@ -41,6 +64,11 @@ def first_since(connection: ConnectionConfigured, now: datetime) -> datetime:
 def jittered(interval: float, fraction: float, rng: random.Random) -> float:
     """interval ± fraction, so many connections do not all hit their shops on the hour."""
     return max(1.0, interval * (1 + rng.uniform(-fraction, fraction)))
+
+
+def raw_id(raw: Mapping[str, Any]) -> str | None:
+    value = raw.get("id")
+    return str(value) if value is not None else None
 
 
 class Poller:
@@ -58,50 +86,123 @@ class Poller:
         self.store = store
         self.policy = policy or PollPolicy()
         self.clock = clock
-        self._running: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._polling: set[str] = set()
         self.skipped_overlapping = 0
+        self.searches = 0
+        self.fetches = 0
+        """Orders fetched one by one (named by a doorbell, not brought by a search)."""
+        self.number_lookups = 0
+
+    def lock(self, connection_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(connection_id, asyncio.Lock())
 
     async def poll(self, connection: ConnectionConfigured) -> IngestResult | None:
         """One poll; None when a poll of this connection is already running (skipped)."""
-        lock = self._running.setdefault(connection.connection_id, asyncio.Lock())
-        if lock.locked():
+        cid = connection.connection_id
+        if cid in self._polling:
             self.skipped_overlapping += 1
-            log.info(
-                "poll still running, this one skipped", extra={"connection_id": connection.connection_id}
-            )
+            log.info("poll still running, this one skipped", extra={"connection_id": cid})
             return None
-        async with lock:
-            return await self._poll(connection)
+        self._polling.add(cid)
+        try:
+            async with self.lock(cid):
+                return (await self._search(connection, self.policy.overlap, via="poll")).ingested
+        finally:
+            self._polling.discard(cid)
 
-    async def _poll(self, connection: ConnectionConfigured) -> IngestResult:
+    async def catch_up(
+        self, connection: ConnectionConfigured, order_ids: Collection[str], order_numbers: Collection[str]
+    ) -> SearchResult:
+        """Everything the doorbells of one connection asked for: one search, then the named leftovers."""
+        async with self.lock(connection.connection_id):
+            found = await self._search(
+                connection, self.policy.doorbell_overlap, via="poll", rung={*order_ids, *order_numbers}
+            )
+            api = self.connections.api(connection)
+            wanted = [i for i in dict.fromkeys(order_ids) if i not in found.ids]
+            # an order already published that the search did not bring has not changed since (a
+            # change moves its updated_at past the watermark): a doorbell re-sent, or one answered
+            # by an earlier round's search; fetching it again would cost a call per doorbell
+            known = await self.store.order_hashes(connection.connection_id, wanted)
+            wanted = [i for i in wanted if i not in known]
+            for number in dict.fromkeys(order_numbers):
+                if number not in found.numbers:
+                    self.number_lookups += 1
+                    wanted += [i for i in await api.find_order_ids_by_number(number) if i not in wanted]
+            raws = []
+            for external_id in wanted:
+                self.fetches += 1
+                raw = await api.fetch_order(external_id)
+                if raw is None:
+                    log.warning(
+                        "a webhook named an order the shop does not know; nothing imported",
+                        extra={"connection_id": connection.connection_id, "order_id": external_id},
+                    )
+                else:
+                    raws.append(raw)
+            if raws:
+                ctx = self._context(connection, api)
+                found.ingested.merge(await self.ingest.ingest(ctx, raws, via="webhook"))
+            return found
+
+    def _context(self, connection: ConnectionConfigured, api: ShopApi) -> OrderContext:
+        return OrderContext(
+            tenant_id=connection.tenant_id, connection_id=connection.connection_id, options=api.order_options
+        )
+
+    async def _search(
+        self,
+        connection: ConnectionConfigured,
+        overlap: timedelta,
+        *,
+        via: str,
+        rung: Collection[str] = frozenset(),
+    ) -> SearchResult:
         cid = connection.connection_id
         api = self.connections.api(connection)
-        ctx = OrderContext(tenant_id=connection.tenant_id, connection_id=cid)
+        ctx = self._context(connection, api)
         watermark = await self.store.watermark(cid)
         if watermark is None:
             watermark = first_since(connection, self.clock())
             await self.store.set_watermark(cid, watermark)
-        since = watermark - self.policy.overlap
-        total = IngestResult()
+        since = watermark - overlap
+        found = SearchResult()
         cursor: str | None = None
+        self.searches += 1
         for _ in range(self.policy.max_pages):
             page = await api.list_orders(since, cursor)
-            result = await self.ingest.ingest(ctx, page.orders, via="poll")
-            total.merge(result)
-            if result.newest_update is not None:
-                await self.store.set_watermark(cid, result.newest_update)
+            found.pages += 1
+            for raw in page.orders:
+                if (rid := raw_id(raw)) is not None:
+                    found.ids.add(rid)
+                if raw.get("number") is not None:
+                    found.numbers.add(str(raw["number"]))
+            result = await self.ingest.ingest(ctx, page.orders, via=via, rung=rung, advance_watermark=True)
+            found.ingested.merge(result)
             cursor = page.next_cursor
             if not cursor:
                 break
-        return total
+        return found
 
 
 class PollScheduler:
-    """Runs a poll loop per connection at its own interval (jittered), until stopped."""
+    """Runs a poll loop per connection this replica owns, at the connection's interval (jittered).
 
-    def __init__(self, poller: Poller, *, rng: random.Random | None = None) -> None:
+    The next poll's due time is stored: a restarted replica, or the replica that takes a connection
+    over in a rebalance, polls when the poll is due, not at once.
+    """
+
+    def __init__(
+        self,
+        poller: Poller,
+        *,
+        rng: random.Random | None = None,
+        owns: Callable[[str], bool] = lambda _cid: True,
+    ) -> None:
         self.poller = poller
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not crypto
+        self.owns = owns
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     @property
@@ -110,13 +211,23 @@ class PollScheduler:
         return frozenset(cid for cid, task in self._tasks.items() if not task.done())
 
     def sync(self) -> None:
-        """Start loops for new connections, stop loops for removed or disabled ones."""
-        wanted = {c.connection_id for c in self.poller.connections.mine() if c.enabled and c.import_orders}
+        """Start loops for connections this replica owns, stop the others (removed, disabled, moved)."""
+        wanted = {
+            c.connection_id
+            for c in self.poller.connections.mine()
+            if c.enabled and c.import_orders and self.owns(c.connection_id)
+        }
         for cid in list(self._tasks):
-            if cid not in wanted:
+            if cid not in wanted or self._tasks[cid].done():
                 self._tasks.pop(cid).cancel()
         for cid in wanted - set(self._tasks):
             self._tasks[cid] = asyncio.create_task(self._loop(cid), name=f"poll:{cid}")
+
+    async def _first_delay(self, connection: ConnectionConfigured) -> float:
+        due = await self.poller.store.poll_due(connection.connection_id)
+        if due is not None:
+            return max(0.0, (due - self.poller.clock()).total_seconds())
+        return self.rng.uniform(0, min(30.0, connection.polling_interval_seconds / 10))
 
     async def _loop(self, connection_id: str) -> None:
         first = True
@@ -125,12 +236,14 @@ class PollScheduler:
             if connection is None:
                 return
             interval = connection.polling_interval_seconds
-            delay = (
-                self.rng.uniform(0, min(30.0, interval / 10))
-                if first
-                else jittered(interval, self.poller.policy.jitter_fraction, self.rng)
-            )
-            first = False
+            if first:
+                delay = await self._first_delay(connection)
+                first = False
+            else:
+                delay = jittered(interval, self.poller.policy.jitter_fraction, self.rng)
+                await self.poller.store.set_poll_due(
+                    connection_id, self.poller.clock() + timedelta(seconds=delay)
+                )
             await asyncio.sleep(delay)
             connection = self.poller.connections.registry.get(connection_id)
             if connection is None or not connection.enabled or not connection.import_orders:

@@ -8,6 +8,11 @@ next flush picks it up (nothing is lost, nothing goes to a dead-letter topic for
 
 Echo suppression: a change whose envelope origin is `shop:<connection>` came from that shop and
 is not written back to it.
+
+Replicas: any replica may store wanted values (the stock and price topics are split among them),
+but only the replica that owns a connection (runtime.DoorbellDesk) writes to its shop, so the shop
+sees one writer with one rate limit. A replica that stored values for a connection it does not own
+rings that connection's doorbell (`ring`), which wakes the owner.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -59,8 +64,12 @@ class SyncPusher:
         debounce_seconds: float = 2.0,
         retry_seconds: float = 30.0,
         max_delay_seconds: float = 30.0,
+        owns: Callable[[str], bool] = lambda _cid: True,
+        ring: Callable[[list[str]], Awaitable[None]] | None = None,
     ) -> None:
         self.connections = connections
+        self.owns = owns
+        self.ring = ring
         self.store = store
         self.catalog = catalog or SkuCatalog()
         self.debounce_seconds = debounce_seconds
@@ -80,6 +89,7 @@ class SyncPusher:
             if c.platform is self.connections.platform.platform
             and c.enabled
             and c.stock_sync
+            and not c.shadow  # shadow mode writes nothing to the shop
             and c.warehouse == event.warehouse
             and not is_echo(envelope, c.connection_id)
         ]
@@ -94,9 +104,21 @@ class SyncPusher:
                 )
         for cid, wanted in by_conn.items():
             await self.store.want(cid, STOCK, wanted)
-        if by_conn:
-            self._wake.set()
+        await self._notify(list(by_conn))
         return sum(len(w) for w in by_conn.values())
+
+    async def _notify(self, connection_ids: list[str]) -> None:
+        """Wake this replica's flusher for what it owns; ring the owners of the rest."""
+        if not connection_ids:
+            return
+        self._wake.set()
+        others = [cid for cid in connection_ids if not self.owns(cid)]
+        if others and self.ring is not None:
+            await self.ring(others)
+
+    def wake(self) -> None:
+        """Something may be pending for a connection this replica owns (a doorbell, a new owner)."""
+        self._wake.set()
 
     async def accept_prices(self, batch: Sequence[tuple[PriceChanged, Envelope | None]]) -> int:
         self._wake.set()
@@ -107,6 +129,7 @@ class SyncPusher:
                     c.platform is not self.connections.platform.platform
                     or not c.enabled
                     or not c.price_sync
+                    or c.shadow  # shadow mode writes nothing to the shop
                     or is_echo(envelope, c.connection_id)
                 ):
                     continue
@@ -120,8 +143,7 @@ class SyncPusher:
                     )
         for (cid, kind), wanted in by_key.items():
             await self.store.want(cid, kind, wanted)
-        if by_key:
-            self._wake.set()
+        await self._notify(list(dict.fromkeys(cid for cid, _ in by_key)))
         return sum(len(w) for w in by_key.values())
 
     # ------------------------------------------------------------------ flushing (to the shop)
@@ -130,6 +152,8 @@ class SyncPusher:
         async with self._flush_lock:
             reports = []
             for cid, kind in await self.store.pending_keys():
+                if not self.owns(cid):
+                    continue  # its owner pushes it
                 got = self.connections.get(cid)
                 if got is None:
                     continue

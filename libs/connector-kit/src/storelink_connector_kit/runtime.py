@@ -1,8 +1,10 @@
 """A connector process: one platform module plugged into the kit's machinery.
 
 HTTP (FastAPI, served by uvicorn): the webhook ingress, `/healthz`, `/readyz`, `/status`.
-Kafka (FastStream): connections (every instance reads all), stock and prices (consumer groups,
-batched). Background: a poll loop per connection and the debounced push flusher.
+Kafka: connections (every instance reads all), stock and prices (consumer groups, batched; any
+replica stores the wanted values), doorbells (a consumer group: the partition's owner answers a
+connection's webhooks, polls it and pushes to it, see doorbells.py). Background: a poll loop per
+owned connection and the debounced push flusher.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -21,18 +24,27 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import Field
 
 from storelink_connector_kit.connections import ShopConnections
+from storelink_connector_kit.doorbells import DoorbellDesk
 from storelink_connector_kit.http import HttpPolicy
 from storelink_connector_kit.orders import OrderIngest
-from storelink_connector_kit.platform import ShopPlatform
+from storelink_connector_kit.platform import Doorbell, ShopPlatform
 from storelink_connector_kit.polling import Poller, PollPolicy, PollScheduler
 from storelink_connector_kit.push import SyncPusher
 from storelink_connector_kit.skus import SkuCatalog
 from storelink_connector_kit.store import ConnectorStore
 from storelink_connector_kit.webhooks import DEFAULT_MAX_BODY, WebhookIngress, make_webhook_app
-from storelink_contracts import ConnectionConfigured, ConnectionRemoved, Envelope, PriceChanged, StockChanged
+from storelink_contracts import (
+    ConnectionConfigured,
+    ConnectionRemoved,
+    DoorbellReason,
+    Envelope,
+    PriceChanged,
+    ShopDoorbell,
+    StockChanged,
+)
 from storelink_contracts.envelope import EnvelopeError, decode_event
-from storelink_kit.broker import consumer_options, make_broker
-from storelink_kit.connections import ConnectionRegistry, subscribe_connections
+from storelink_kit.broker import consumer_options, make_broker, start_with_retry
+from storelink_kit.connections import ConnectionRegistry, SingleFlight, TopicEnds, subscribe_connections
 from storelink_kit.dead_letters import send_dead_letter
 from storelink_kit.observability import instrument
 from storelink_kit.publishing import EventPublisher
@@ -58,10 +70,31 @@ class ConnectorSettings(ServiceSettings):
     http_timeout_seconds: float = Field(default=20.0, gt=0)
     http_max_attempts: int = Field(default=6, ge=1)
     http_backoff_initial: float = Field(default=0.5, ge=0)
-    http_rate_per_minute: float = Field(default=200.0, gt=0)
+    http_rate_per_minute: float = Field(
+        default=200.0, gt=0, description="Shop calls allowed per 60 s window (the shop's documented limit)"
+    )
+    http_rate_burst: int = Field(
+        default=10, ge=1, description="Calls that may go at once after a quiet spell"
+    )
     breaker_threshold: int = Field(default=5, ge=1, description="Failed calls in a row that pause a shop")
     breaker_pause_seconds: float = Field(default=60.0, gt=0)
     poll_overlap_seconds: float = Field(default=600.0, ge=0)
+    doorbell_overlap_seconds: float = Field(
+        default=2.0, ge=0, description="How far before the watermark a webhook's catch-up search starts"
+    )
+    doorbell_round_interval_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="Shortest time between two catch-up searches of one connection (doorbells coalesce)",
+    )
+    doorbell_retry_max_seconds: float = Field(
+        default=60.0, gt=0, description="Longest wait before answering doorbells again after a shop failure"
+    )
+    webhook_settings_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest a webhook waits for the connection settings to be current (then 503)",
+    )
     catalog_max_age_seconds: float = Field(default=3600.0, gt=0)
 
     def http_policy(self) -> HttpPolicy:
@@ -70,6 +103,7 @@ class ConnectorSettings(ServiceSettings):
             max_attempts=self.http_max_attempts,
             backoff_initial=self.http_backoff_initial,
             rate_per_minute=self.http_rate_per_minute,
+            rate_burst=self.http_rate_burst,
             breaker_threshold=self.breaker_threshold,
             breaker_pause_seconds=self.breaker_pause_seconds,
         )
@@ -98,8 +132,6 @@ class Connector:
         broker: KafkaBroker | None = None,
         poll_policy: PollPolicy | None = None,
     ) -> None:
-        from datetime import timedelta
-
         self.platform = platform
         self.settings = settings
         self.topics = settings.kafka.topics
@@ -122,9 +154,32 @@ class Connector:
             self.connections,
             self.ingest,
             self.store,
-            policy=poll_policy or PollPolicy(overlap=timedelta(seconds=settings.poll_overlap_seconds)),
+            policy=poll_policy
+            or PollPolicy(
+                overlap=timedelta(seconds=settings.poll_overlap_seconds),
+                doorbell_overlap=timedelta(seconds=settings.doorbell_overlap_seconds),
+            ),
         )
-        self.scheduler = PollScheduler(self.poller)
+        self.background = False
+        self.connection_ends = TopicEnds(
+            settings.kafka.bootstrap_servers, self.topics.connections, request_timeout_ms=5000
+        )
+        self._fresh_ends = SingleFlight(self.connection_ends)
+        self.desk = DoorbellDesk(
+            kafka=settings.kafka,
+            topic=self.topics.doorbells,
+            group_id=f"{settings.service_name}-doorbells",
+            client_id=settings.service_name,
+            platform=platform.platform,
+            registry=self.registry,
+            poller=self.poller,
+            settings_fresh=self._settings_fresh,
+            owned_changed=self._owned_changed,
+            wake_push=self._wake_push,
+            retry_max_seconds=settings.doorbell_retry_max_seconds,
+            round_interval_seconds=settings.doorbell_round_interval_seconds,
+        )
+        self.scheduler = PollScheduler(self.poller, owns=self.desk.owns)
         self.pusher = SyncPusher(
             self.connections,
             self.store,
@@ -132,10 +187,62 @@ class Connector:
             debounce_seconds=settings.push_debounce_seconds,
             retry_seconds=settings.push_retry_seconds,
             max_delay_seconds=settings.push_max_delay_seconds,
+            owns=self.desk.owns,
+            ring=self._ring_push,
         )
-        self.background = False
-        self.webhooks = WebhookIngress(self.connections, self.ingest, max_body=settings.max_webhook_body)
+        self.webhooks = WebhookIngress(
+            self.connections,
+            self._ring_webhook,
+            max_body=settings.max_webhook_body,
+            settings_fresh=self._settings_fresh,
+        )
         self._subscribe()
+
+    async def _settings_fresh(self) -> bool:
+        """Every connection setting on Kafka right now has been read (a rotated token is dead).
+        Concurrent webhooks share one end-offsets query (SingleFlight), each one asked after them."""
+        ends = await self._fresh_ends()
+        return await self.registry.wait_caught_up(ends, self.settings.webhook_settings_wait_seconds)
+
+    def _owned_changed(self) -> None:
+        if self.background:
+            self.scheduler.sync()
+
+    def _wake_push(self) -> None:
+        self.pusher.wake()
+
+    async def _ring_webhook(self, connection: ConnectionConfigured, doorbell: Doorbell) -> None:
+        """A verified webhook, durable in Kafka (acks=all) for whichever replica owns the connection."""
+        await self.publisher.publish(
+            ShopDoorbell(
+                tenant_id=connection.tenant_id,
+                connection_id=connection.connection_id,
+                platform=self.platform.platform,
+                reason=DoorbellReason.WEBHOOK,
+                order_ids=list(dict.fromkeys(doorbell.order_ids)),
+                order_numbers=list(dict.fromkeys(doorbell.order_numbers)),
+                rung_at=datetime.now(UTC),
+            )
+        )
+
+    async def _ring_push(self, connection_ids: list[str]) -> None:
+        """Wake the owners of connections whose wanted stock/prices this replica stored."""
+        now = datetime.now(UTC)
+        doorbells = [
+            (
+                ShopDoorbell(
+                    tenant_id=c.tenant_id,
+                    connection_id=c.connection_id,
+                    platform=self.platform.platform,
+                    reason=DoorbellReason.PUSH,
+                    rung_at=now,
+                ),
+                None,
+            )
+            for cid in connection_ids
+            if (c := self.registry.get(cid)) is not None
+        ]
+        await self.publisher.send_all(doorbells)
 
     def _subscribe(self) -> None:
 
@@ -191,15 +298,18 @@ class Connector:
     async def start(self, *, background: bool = True) -> None:
         await self.store.start()
         self.background = background
-        await self.broker.start()
+        await start_with_retry(self.broker, self.settings.kafka)
+        await self.desk.start()
         if background:
             self.scheduler.sync()
             self.pusher.start()
 
     async def stop(self) -> None:
+        await self.desk.stop()
         await self.scheduler.stop()
         await self.pusher.stop()
         await self.broker.stop()
+        await self.connection_ends.close()
         await self.connections.aclose()
         await self.store.close()
 
@@ -212,6 +322,12 @@ class Connector:
                 for cid, r in self.connections.breaker_reports.items()
             },
             "polls_skipped_overlapping": self.poller.skipped_overlapping,
+            "owned_partitions": sorted(self.desk.assigned),
+            "owned_connections": [
+                c.connection_id for c in self.connections.mine() if self.desk.owns(c.connection_id)
+            ],
+            "doorbell_rounds": self.desk.rounds,
+            "rebalances": self.desk.rebalances,
         }
 
     def app(self, *, manage_lifecycle: bool = True) -> FastAPI:

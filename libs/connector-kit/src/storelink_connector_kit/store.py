@@ -63,6 +63,15 @@ sync_state = Table(
     Column("sent_as_of_us", BigInteger, nullable=True),
 )
 
+poll_due = Table(
+    "connector_poll_due",
+    metadata,
+    Column("connection_id", String(200), primary_key=True),
+    Column("due_us", BigInteger, nullable=False),
+)
+"""When each connection's next safety-net poll is due: whichever replica owns the connection then
+(after a restart or a rebalance) polls at that time, not at once."""
+
 parked = Table(
     "connector_parked_skus",
     metadata,
@@ -99,7 +108,9 @@ class Wanted:
 class ConnectorStore:
     def __init__(self, url: str = "sqlite+aiosqlite:///:memory:") -> None:
         self.url = url
-        self.engine: AsyncEngine = make_engine(url)
+        # dedup hashes and watermarks can be rebuilt (a lost commit is one re-import the ERP ledger
+        # absorbs): SQLite syncs at checkpoints only (kit.database.sqlite_pragmas)
+        self.engine: AsyncEngine = make_engine(url, durability="normal")
         self._insert: Any = postgresql.insert if url.startswith("postgresql") else sqlite.insert
 
     async def start(self) -> None:
@@ -120,12 +131,26 @@ class ConnectorStore:
 
     async def set_watermark(self, connection_id: str, since: datetime) -> None:
         """Only ever moves forward."""
-        us = to_us(since)
-        stmt = self._insert(watermarks).values(connection_id=connection_id, since_us=us)
-        stmt = stmt.on_conflict_do_update(
+        async with self.engine.begin() as conn:
+            await conn.execute(self._watermark_upsert(connection_id, since))
+
+    def _watermark_upsert(self, connection_id: str, since: datetime) -> Any:
+        stmt = self._insert(watermarks).values(connection_id=connection_id, since_us=to_us(since))
+        return stmt.on_conflict_do_update(
             index_elements=[watermarks.c.connection_id],
             set_={"since_us": stmt.excluded.since_us},
             where=watermarks.c.since_us < stmt.excluded.since_us,
+        )
+
+    async def poll_due(self, connection_id: str) -> datetime | None:
+        async with self.engine.connect() as conn:
+            us = await conn.scalar(select(poll_due.c.due_us).where(poll_due.c.connection_id == connection_id))
+        return from_us(us) if us is not None else None
+
+    async def set_poll_due(self, connection_id: str, due: datetime) -> None:
+        stmt = self._insert(poll_due).values(connection_id=connection_id, due_us=to_us(due))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[poll_due.c.connection_id], set_={"due_us": stmt.excluded.due_us}
         )
         async with self.engine.begin() as conn:
             await conn.execute(stmt)
@@ -144,20 +169,30 @@ class ConnectorStore:
             )
             return {r.external_id: r.content_hash for r in rows}
 
-    async def remember_orders(self, connection_id: str, seen: Iterable[tuple[str, str, datetime]]) -> None:
+    async def remember_orders(
+        self,
+        connection_id: str,
+        seen: Iterable[tuple[str, str, datetime]],
+        *,
+        watermark: datetime | None = None,
+    ) -> None:
+        """Remember what was published and move the watermark, in ONE transaction per batch."""
         rows = [
             {"connection_id": connection_id, "external_id": e, "content_hash": h, "updated_us": to_us(u)}
             for e, h, u in seen
         ]
-        if not rows:
+        if not rows and watermark is None:
             return
-        stmt = self._insert(orders_seen)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[orders_seen.c.connection_id, orders_seen.c.external_id],
-            set_={"content_hash": stmt.excluded.content_hash, "updated_us": stmt.excluded.updated_us},
-        )
         async with self.engine.begin() as conn:
-            await conn.execute(stmt, rows)
+            if rows:
+                stmt = self._insert(orders_seen)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[orders_seen.c.connection_id, orders_seen.c.external_id],
+                    set_={"content_hash": stmt.excluded.content_hash, "updated_us": stmt.excluded.updated_us},
+                )
+                await conn.execute(stmt, rows)
+            if watermark is not None:
+                await conn.execute(self._watermark_upsert(connection_id, watermark))
 
     # ------------------------------------------------------------------ stock / price state
 

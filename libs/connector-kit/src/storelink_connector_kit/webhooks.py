@@ -1,17 +1,23 @@
 """Webhook ingress: `POST /webhooks/{platform}/{connection_id}/{token}`.
 
-A webhook is a doorbell: it says which order changed, the order itself is fetched through the
-shop's API, mapped, deduplicated and published. The answer is 2xx only once Kafka has the event
-(acks=all); bad input gets a 4xx with the reason and publishes nothing; a shop or Kafka outage gets
-a 5xx so the sender tries again (and the hourly poll is there anyway).
+A webhook is a doorbell: it says which order changed. Once the token (and a signature, where the
+platform signs) is verified and the body names orders, the doorbell is written to the doorbells
+topic (acks=all, keyed by connection) and answered 200: in milliseconds, whatever the shop API is
+doing. The replica that owns the connection fetches the orders behind it, coalescing doorbells that
+arrive together into one incremental search (polling.Poller.catch_up). Bad input gets a 4xx with
+the reason and writes nothing; when Kafka cannot take the doorbell the answer is 503, so the
+sender tries again (and the hourly poll is there anyway).
+
+A token that matches is believed only once the connection's settings are known to be current
+(`settings_fresh`: everything on the connections topic at that moment has been read), so a token
+rotated or a connection removed in control is refused from the moment control answered.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,9 +25,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from storelink_connector_kit.connections import ShopConnections, token_matches
-from storelink_connector_kit.errors import ShopError, WebhookRejected
-from storelink_connector_kit.orders import OrderIngest
-from storelink_connector_kit.platform import Doorbell, OrderContext, ShopApi
+from storelink_connector_kit.errors import WebhookRejected
+from storelink_connector_kit.platform import Doorbell
+from storelink_contracts import ConnectionConfigured
+from storelink_kit.jsonbody import JsonBodyError, parse_json_body
 
 log = logging.getLogger("storelink.connector.webhooks")
 
@@ -34,14 +41,27 @@ def _problem(status: int, reason: str, **extra: Any) -> JSONResponse:
     )
 
 
+SettingsFresh = Callable[[], Awaitable[bool]]
+"""True once the connection settings this process holds are as new as Kafka's (False: not in time)."""
+
+RingDoorbell = Callable[[ConnectionConfigured, Doorbell], Awaitable[None]]
+"""Writes a verified doorbell durably (Kafka, acks=all); raises when it could not."""
+
+
 class WebhookIngress:
     def __init__(
-        self, connections: ShopConnections, ingest: OrderIngest, *, max_body: int = DEFAULT_MAX_BODY
+        self,
+        connections: ShopConnections,
+        ring: RingDoorbell,
+        *,
+        max_body: int = DEFAULT_MAX_BODY,
+        settings_fresh: SettingsFresh | None = None,
     ) -> None:
         self.connections = connections
-        self.ingest = ingest
+        self.ring = ring
         self.max_body = max_body
         self.platform = connections.platform
+        self.settings_fresh = settings_fresh
 
     def router(self) -> APIRouter:
         router = APIRouter()
@@ -75,9 +95,9 @@ class WebhookIngress:
             raise WebhookRejected("empty body", status=400)
         if kind == "application/json" or kind.endswith("+json"):
             try:
-                return json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise WebhookRejected(f"body is not valid JSON: {exc}", status=400) from None
+                return parse_json_body(raw)
+            except JsonBodyError as exc:
+                raise WebhookRejected(str(exc), status=400) from None
         if kind == "application/x-www-form-urlencoded":
             try:
                 form = parse_qs(raw.decode(), strict_parsing=True)
@@ -86,23 +106,46 @@ class WebhookIngress:
             flat: dict[str, Any] = {k: v[-1] for k, v in form.items()}
             for key, value in flat.items():
                 if isinstance(value, str) and value.lstrip().startswith("{"):
-                    with contextlib.suppress(ValueError):
-                        flat[key] = json.loads(value)
+                    with contextlib.suppress(JsonBodyError):
+                        flat[key] = parse_json_body(value)
             return flat
         raise WebhookRejected(
             f"content type {kind or '(none)'!r} is not accepted; send application/json", status=415
         )
+
+    def _known(self, connection_id: str, token: str) -> ConnectionConfigured | JSONResponse:
+        connection = self.connections.registry.get(connection_id)
+        if connection is None or connection.platform is not self.platform.platform:
+            return _problem(404, "unknown connection")
+        if not token_matches(token, connection.webhook_token_sha256):
+            return _problem(403, "the webhook token does not match this connection")
+        return connection
+
+    async def _admit(self, connection_id: str, token: str) -> ConnectionConfigured | JSONResponse:
+        """The connection, if the token is its current one; else the answer that says why not."""
+        known = self._known(connection_id, token)
+        if isinstance(known, JSONResponse) or self.settings_fresh is None:
+            return known
+        try:
+            fresh = await self.settings_fresh()
+        except Exception as exc:  # Kafka unreachable: nothing could be published either
+            log.warning(
+                "webhook: the connection settings could not be confirmed",
+                extra={"connection_id": connection_id, "error": type(exc).__name__},
+            )
+            fresh = False
+        if not fresh:
+            return _problem(503, "the connection's settings could not be confirmed just now; try again later")
+        return self._known(connection_id, token)
 
     async def handle(self, platform: str, connection_id: str, token: str, request: Request) -> JSONResponse:
         if platform != self.platform.platform.value:
             return _problem(
                 404, f"this endpoint serves {self.platform.platform.value} webhooks, not {platform!r}"
             )
-        connection = self.connections.registry.get(connection_id)
-        if connection is None or connection.platform is not self.platform.platform:
-            return _problem(404, "unknown connection")
-        if not token_matches(token, connection.webhook_token_sha256):
-            return _problem(403, "the webhook token does not match this connection")
+        connection = await self._admit(connection_id, token)
+        if isinstance(connection, JSONResponse):
+            return connection
         if not connection.enabled or not connection.import_orders:
             return _problem(409, "order import is switched off for this connection; nothing was imported")
         raw = await self._read_body(request)
@@ -117,54 +160,21 @@ class WebhookIngress:
         except WebhookRejected as exc:
             return _problem(exc.status, exc.reason)
         try:
-            api = self.connections.api(connection)
-            raws, missing = await self._fetch(api, doorbell)
-        except ShopError as exc:
+            await self.ring(connection, doorbell)
+        except Exception as exc:  # Kafka did not take it: the shop must send it again
             log.warning(
-                "webhook: the shop could not be asked for the order",
-                extra={"connection_id": connection_id, "error": str(exc), "verdict": exc.verdict.value},
+                "webhook: the doorbell could not be written",
+                extra={"connection_id": connection_id, "error": type(exc).__name__},
             )
-            retryable = exc.status is None or exc.status >= 500 or exc.status == 429
-            status = 503 if retryable else 502
-            return _problem(status, f"the shop API could not be read ({exc.verdict.value}); try again later")
-        if not raws:
-            return _problem(
-                422, f"the shop does not know order(s) {', '.join(missing)}; nothing was imported"
-            )
-        ctx = OrderContext(tenant_id=connection.tenant_id, connection_id=connection.connection_id)
-        try:
-            result = await self.ingest.ingest(ctx, raws, via="webhook")
-        except Exception:
-            log.exception("webhook: publishing failed", extra={"connection_id": connection_id})
-            return _problem(503, "the order could not be stored; try again later")
+            return _problem(503, "the webhook could not be stored just now; try again later")
         return JSONResponse(
             {
                 "status": "accepted",
-                "published": result.published,
-                "unchanged": result.unchanged,
-                "needs_attention": result.attention,
-                "not_imported": result.skipped,
-                "missing": missing,
+                "orders": list(doorbell.order_ids),
+                "numbers": list(doorbell.order_numbers),
             },
-            200,
+            200,  # not 202: some senders count only 200 as delivered
         )
-
-    async def _fetch(self, api: ShopApi, doorbell: Doorbell) -> tuple[list[Mapping[str, Any]], list[str]]:
-        ids = list(dict.fromkeys(doorbell.order_ids))
-        missing: list[str] = []
-        for number in doorbell.order_numbers:
-            found = await api.find_order_ids_by_number(number)
-            if not found:
-                missing.append(f"number {number}")
-            ids += [i for i in found if i not in ids]
-        raws: list[Mapping[str, Any]] = []
-        for external_id in ids:
-            raw = await api.fetch_order(external_id)
-            if raw is None:
-                missing.append(external_id)
-            else:
-                raws.append(raw)
-        return raws, missing
 
 
 def make_webhook_app(ingress: WebhookIngress, *, extra: list[APIRouter] | None = None) -> FastAPI:

@@ -12,6 +12,13 @@ class Platform(StrEnum):
     SHOPIFY = "shopify"
 
 
+class DoorbellReason(StrEnum):
+    """Why a connector must talk to a shop: orders changed (a webhook), or values wait to be pushed."""
+
+    WEBHOOK = "webhook"
+    PUSH = "push"
+
+
 class ErpSystem(StrEnum):
     METAKOCKA = "metakocka"
     ERACUNI = "eracuni"

@@ -98,9 +98,14 @@ class Envelope(Model):
     @classmethod
     def from_headers(cls, headers: Mapping[str, str | bytes]) -> Envelope:
         text = {k: v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
-        missing = [h for h in (H_ID, H_TYPE, H_SOURCE, H_TIME, H_TENANT) if not text.get(h)]
+        missing = [h for h in (H_ID, H_TYPE, H_SOURCE, H_TIME, H_SPECVERSION, H_TENANT) if not text.get(h)]
         if missing:
             raise EnvelopeError(f"missing CloudEvents headers: {', '.join(missing)}")
+        if text[H_SPECVERSION] != SPEC_VERSION:
+            raise EnvelopeError(
+                f"unsupported {H_SPECVERSION} {text[H_SPECVERSION]!r}: "
+                f"only CloudEvents {SPEC_VERSION} is read"
+            )
         try:
             return cls(
                 id=text[H_ID],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from storelink_contracts.base import (
     AwareDatetime,
@@ -22,6 +22,7 @@ from storelink_contracts.base import (
 from storelink_contracts.enums import (
     BuyerKind,
     DocumentKind,
+    DoorbellReason,
     ErpSystem,
     LineKind,
     OrderStatus,
@@ -104,14 +105,25 @@ class OrderDiscount(Model):
     amount: Money = Field(ge=0, description="On the same basis as the line prices")
 
 
+class TaxBreakdown(Model):
+    rate: Percent
+    base: Money
+    tax: Money
+
+
 class OrderTotals(Model):
-    """The shop's own totals; the mapper reconciles every document against `total`."""
+    """The shop's own totals; the mapper reconciles every document against `total` and `tax`."""
 
     subtotal: Money
     shipping: Money = Decimal("0")
     discount: Money = Decimal("0")
     tax: Money
     total: Money
+    tax_by_rate: list[TaxBreakdown] | None = Field(
+        default=None,
+        description="The shop's own VAT per rate (percent), when the shop reports it; "
+        "the mapper reconciles each rate's tax with it",
+    )
 
 
 class OrderReceived(Event):
@@ -170,6 +182,28 @@ class OrderNeedsAttention(Event):
         return order_key(self.connection_id, self.external_id)
 
 
+# --------------------------------------------------------------------------- connector work
+
+
+class ShopDoorbell(Event):
+    """Work for the one connector replica that owns a connection: a webhook said orders changed
+    (fetch them), or stock/prices wait to be pushed. Keyed by connection, so every doorbell of a
+    connection lands on the partition whose owner polls, fetches and pushes for it."""
+
+    event_type: ClassVar[str] = "storelink.connector.doorbell.v1"
+    topic: ClassVar[str] = "doorbells"
+
+    connection_id: NonEmptyStr
+    platform: Platform
+    reason: DoorbellReason
+    order_ids: list[NonEmptyStr] = Field(default_factory=list, max_length=1000)
+    order_numbers: list[NonEmptyStr] = Field(default_factory=list, max_length=1000)
+    rung_at: AwareDatetime
+
+    def message_key(self) -> str:
+        return self.connection_id
+
+
 # --------------------------------------------------------------------------- stock & prices
 
 
@@ -223,12 +257,6 @@ class DocumentLine(Model):
     gross: Money
 
 
-class TaxBreakdown(Model):
-    rate: Percent
-    base: Money
-    tax: Money
-
-
 class DocumentTotals(Model):
     net: Money
     tax: Money
@@ -274,9 +302,13 @@ class DocumentRequested(Event):
     price_list: str | None = None
     refers_to: str | None = Field(
         default=None,
-        description="Idempotency key of the document this one cancels or credits",
+        description="Idempotency key of the document this one cancels, credits or (an invoice) is made from",
     )
     why: list[str] = Field(default_factory=list, description="Rules that chose kind and treatment")
+    shadow: bool = Field(
+        default=False,
+        description="Mapped while the connection was in shadow mode: recorded as 'would send', never sent",
+    )
 
     def message_key(self) -> str:
         return order_key(self.connection_id, self.order_external_id)
@@ -335,8 +367,8 @@ class DocumentFailed(Event):
 class PriceListSetting(Model):
     name: NonEmptyStr = Field(description="The ERP price list")
     kind: PriceListKind
-    send_gross: bool | None = Field(
-        default=None, description="None = the default for the kind: B2C gross, B2B net"
+    send_gross: StrictBool | None = Field(
+        default=None, description="None = the default for the kind: B2C gross, B2B net (true/false only)"
     )
 
     @property
@@ -391,6 +423,22 @@ class ConnectionConfigured(Event):
     rounding_tolerance: Money = Field(default=Decimal("0.05"), ge=0)
     updated_at: AwareDatetime
     updated_by: str | None = None
+    shadow: bool = Field(
+        default=False,
+        description="Shadow mode: orders are read and mapped, documents are only recorded as they would be "
+        "sent; nothing is written to the ERP or the shop (no documents, no stock or price pushes)",
+    )
+    reconcile_daily: bool = Field(
+        default=False,
+        description="Reconcile the previous day every day (shop, hub, ERP); each difference becomes a "
+        "needs-attention item",
+    )
+    reconcile_hour: int = Field(
+        default=3,
+        ge=0,
+        le=23,
+        description="From which hour of the day (the hub's reconciliation calendar) it runs",
+    )
 
     def message_key(self) -> str:
         return self.connection_id
@@ -411,6 +459,7 @@ class ConnectionRemoved(Event):
 ALL_EVENTS: tuple[type[Event], ...] = (
     OrderReceived,
     OrderNeedsAttention,
+    ShopDoorbell,
     StockChanged,
     PriceChanged,
     DocumentRequested,

@@ -25,12 +25,18 @@ SCHEMA_BASE_URI = "https://storelink.dev/schemas/"
 
 
 def event_schema(event: type[Any]) -> dict[str, Any]:
-    schema: dict[str, Any] = event.model_json_schema(mode="serialization")
+    """The event's JSON Schema (draft 2020-12), with only standard keywords.
+
+    Where the event goes (CloudEvents type, topic, key) is said in the description for people and
+    in asyncapi.json for tools: a custom `x-` keyword is an error for a strict validator (Ajv's
+    strict mode refuses unknown keywords).
+    """
+    schema: dict[str, Any] = event.model_json_schema(mode="validation")
+    spec = TOPICS[event.topic]
+    where = f"CloudEvents type `{event.event_type}`, on topic `{spec.name}` with key `{spec.key}`."
+    schema["description"] = f"{schema['description']}\n\n{where}" if schema.get("description") else where
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_BASE_URI + event.event_type + ".json"
-    schema["x-cloudevents-type"] = event.event_type
-    schema["x-topic"] = TOPICS[event.topic].name
-    schema["x-key"] = TOPICS[event.topic].key
     return schema
 
 

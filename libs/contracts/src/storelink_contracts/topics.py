@@ -68,6 +68,15 @@ TOPICS: dict[str, TopicSpec] = {
             events=("storelink.document.created.v1", "storelink.document.failed.v1"),
         ),
         TopicSpec(
+            id="doorbells",
+            name="storelink.doorbells",
+            key="connection_id",
+            partitions=12,
+            description="Connector work per connection (webhook doorbells, pending pushes); the replica "
+            "that owns a connection's partition does it.",
+            events=("storelink.connector.doorbell.v1",),
+        ),
+        TopicSpec(
             id="stock",
             name="storelink.stock",
             key="tenant_id:warehouse:sku",
@@ -123,6 +132,10 @@ class TopicNames:
     @property
     def document_results(self) -> str:
         return self.name("document_results")
+
+    @property
+    def doorbells(self) -> str:
+        return self.name("doorbells")
 
     @property
     def stock(self) -> str:

@@ -1,19 +1,21 @@
-"""`storelink render` and `storelink erp-test-connection` (registered through entry points)."""
+"""`storelink render` and `storelink erp-test-connection` (registered through entry points).
+
+The adapters (HTTP clients, the Kafka kit) are imported when a command runs: `--help` stays fast.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-from storelink_contracts import DocumentRequested, ErpSystem
-from storelink_erp_kit.adapters import adapter_for, check_erp_connection
-from storelink_erp_kit.client import ErpDocumentRef
-from storelink_erp_kit.errors import ErpError
+from storelink_contracts import ErpSystem
+
+if TYPE_CHECKING:
+    from storelink_contracts import DocumentRequested
 
 
 def _load_json(path: Path, what: str) -> Any:
@@ -32,6 +34,9 @@ def render_request(
     related_number: str | None = None,
 ) -> dict[str, Any]:
     """The exact request the adapter would send for `doc` (same builder as the service; secrets masked)."""
+    from storelink_erp_kit.adapters import adapter_for
+    from storelink_erp_kit.client import ErpDocumentRef
+
     spec = adapter_for(erp)
     client = spec.make_client(credentials or spec.placeholder_credentials, url=None, timeout=30.0)
     related = ErpDocumentRef(erp_id="?", number=related_number) if related_number else None
@@ -51,6 +56,11 @@ def render(
     ] = None,
 ) -> None:
     """Print the exact API request the ERP adapter would send for a DocumentRequested."""
+    from pydantic import ValidationError
+
+    from storelink_contracts import DocumentRequested
+    from storelink_erp_kit.errors import ErpError
+
     try:
         doc = DocumentRequested.model_validate(_load_json(document, "document"))
     except ValidationError as exc:
@@ -72,6 +82,8 @@ def erp_test_connection(
     timeout: Annotated[float, typer.Option(help="Seconds per call")] = 15.0,
 ) -> None:
     """Test ERP credentials: one clear verdict (exit 0 only when the connection works)."""
+    from storelink_erp_kit.adapters import check_erp_connection
+
     creds = _load_json(credentials, "credentials")
     verdict = asyncio.run(check_erp_connection(erp, creds, url=url, timeout=timeout))
     typer.echo(

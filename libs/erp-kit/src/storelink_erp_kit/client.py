@@ -45,6 +45,8 @@ class Verdict(StrEnum):
     WRONG_SECRET = "wrong_secret"  # noqa: S105 - a verdict name
     WRONG_ACCOUNT = "wrong_account"
     MISSING_PRIVILEGES = "missing_privileges"
+    IP_NOT_ALLOWED = "ip_not_allowed"
+    """The ERP refuses calls from this server's address (e.g. MetaKocka's opr_code 4)."""
     UNREACHABLE = "unreachable"
     UNEXPECTED = "unexpected"
 
@@ -62,6 +64,11 @@ class ConnectionVerdict:
 @runtime_checkable
 class ErpClient(Protocol):
     """One tenant's ERP account. Every method raises `storelink_erp_kit.errors` exceptions."""
+
+    invoices_made_from_sales_orders: bool
+    """True when an invoice whose sales order exists is made FROM it (e-računi
+    SalesOrderCreateInvoice): the processor then holds such an invoice while its sales order is
+    still pending, so the order is not left un-invoiced in the ERP beside a standalone invoice."""
 
     async def create_document(
         self, doc: DocumentRequested, related: ErpDocumentRef | None = None

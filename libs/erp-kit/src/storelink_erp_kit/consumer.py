@@ -60,6 +60,8 @@ class DocumentConsumer:
                 continue
             if not isinstance(event, DocumentRequested) or event.erp is not self.erp:
                 continue  # another ERP's document: its own adapter handles it
+            if event.shadow:
+                continue  # shadow mode: control records it as 'would send'; the ERP never sees it
             groups[record.key].append((envelope, event))
         await asyncio.gather(*(self._run_group(items) for items in groups.values()))
 

@@ -20,10 +20,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storelink_kit.database import migrations_serialised
 
 metadata = MetaData()
 
@@ -56,6 +60,7 @@ document_ledger = Table(
     Column("error_reason", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("call_deadline", Float, nullable=True),
 )
 
 observed_values = Table(
@@ -68,6 +73,14 @@ observed_values = Table(
     UniqueConstraint("scope", "item", name="uq_erp_observed_values_scope_item"),
 )
 
+poll_rounds = Table(
+    "erp_poll_rounds",
+    metadata,
+    Column("scope", String(400), primary_key=True),
+    Column("due_at", Float, nullable=False),
+)
+"""When an ERP account's next stock/price round is due: one replica claims it, the others skip it."""
+
 
 def _v1_ledger(conn: Connection) -> None:
     document_ledger.create(conn, checkfirst=True)
@@ -77,14 +90,33 @@ def _v2_observed_values(conn: Connection) -> None:
     observed_values.create(conn, checkfirst=True)
 
 
+def _v3_call_deadline(conn: Connection) -> None:
+    """The last create call's deadline (a ledger made by v1 lacks it; a fresh one has it already)."""
+    columns = {c["name"] for c in inspect(conn).get_columns(document_ledger.name)}
+    if "call_deadline" not in columns:
+        conn.execute(text(f"ALTER TABLE {document_ledger.name} ADD COLUMN call_deadline FLOAT"))
+
+
+def _v4_poll_rounds(conn: Connection) -> None:
+    poll_rounds.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "document ledger", _v1_ledger),
     (2, "observed stock and price values", _v2_observed_values),
+    (3, "deadline of the last create call", _v3_call_deadline),
+    (4, "stock and price poll rounds", _v4_poll_rounds),
 ]
 
 
 async def migrate(engine: AsyncEngine) -> list[int]:
-    """Apply every migration not applied yet; returns the versions applied now."""
+    """Apply every migration not applied yet; returns the versions applied now. Replicas starting
+    together take turns (`migrations_serialised`): the later ones find everything applied."""
+    async with migrations_serialised(engine, "storelink-erp-ledger"):
+        return await _apply_pending(engine)
+
+
+async def _apply_pending(engine: AsyncEngine) -> list[int]:
     async with engine.begin() as conn:
         await conn.run_sync(lambda c: schema_migrations.create(c, checkfirst=True))
     applied: list[int] = []

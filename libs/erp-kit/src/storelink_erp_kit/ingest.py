@@ -6,7 +6,8 @@ bad item rejects the whole batch with a reason per item and nothing of it is pub
 batch is answered only after Kafka acknowledged every event (acks=all). Each bearer token belongs
 to one tenant and may only publish that tenant's events.
 
-Run: `python -m storelink_erp_kit.ingest` with `STORELINK_ERP_INGEST_TOKENS='{"acme": "<token>"}'`.
+Run: `python -m storelink_erp_kit.ingest` with `STORELINK_ERP_INGEST_TOKENS='{"acme": "<token>"}'`
+(deployed as service `erp-ingest` of deploy/services.toml; for ERP teams: docs/erp-ingest.md).
 """
 
 from __future__ import annotations
@@ -19,18 +20,24 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
-from pydantic import Field, ValidationError
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from storelink_contracts import Event, PriceChanged, StockChanged
-from storelink_kit.broker import make_broker
+from storelink_kit.broker import make_broker, start_with_retry
+from storelink_kit.jsonbody import JsonBodyError, parse_json_body
 from storelink_kit.publishing import EventPublisher
+from storelink_kit.service import serve
 from storelink_kit.settings import ServiceSettings
 
 log = logging.getLogger("storelink.erp.ingest")
 MAX_BATCH = 5000
+MIN_TOKEN_LENGTH = 24
+BATCHES = Counter("storelink_ingest_batches", "ERP ingest batches by kind and outcome", ["kind", "outcome"])
+EVENTS = Counter("storelink_ingest_events", "Events the ERP ingest published", ["kind"])
 
 
 class IngestSettings(ServiceSettings):
@@ -38,19 +45,34 @@ class IngestSettings(ServiceSettings):
 
     service_name: str = "erp-ingest"
     http_port: int = 8095
-    tokens: dict[str, str] = Field(
+    tokens: dict[str, SecretStr] = Field(
         default_factory=dict, description="tenant id → bearer token (JSON in STORELINK_ERP_INGEST_TOKENS)"
     )
 
+    @field_validator("tokens")
+    @classmethod
+    def _strong_and_one_tenant_each(cls, tokens: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        """A guessable or shared token would let one tenant write another's stock and prices."""
+        for tenant, token in tokens.items():
+            if len(token.get_secret_value()) < MIN_TOKEN_LENGTH:
+                raise ValueError(
+                    f"the token of tenant {tenant!r} is too short: use at least {MIN_TOKEN_LENGTH} "
+                    "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
+        values = [token.get_secret_value() for token in tokens.values()]
+        if len(set(values)) != len(values):
+            raise ValueError("two tenants share a token: each token must belong to one tenant only")
+        return tokens
 
-def tenant_of(tokens: dict[str, str], authorization: str | None) -> str | None:
+
+def tenant_of(tokens: dict[str, SecretStr], authorization: str | None) -> str | None:
     """The tenant whose token is presented (constant-time comparison against every token)."""
     if not authorization or not authorization.lower().startswith("bearer "):
         return None
-    given = authorization[7:].strip().encode()
+    given = authorization[7:].strip().encode("utf-8", "surrogatepass")
     found = None
     for tenant, token in tokens.items():
-        if hmac.compare_digest(given, token.encode()):
+        if hmac.compare_digest(given, token.get_secret_value().encode()):
             found = tenant
     return found
 
@@ -80,8 +102,8 @@ def validate_batch(
     events: list[Event] = []
     errors: list[dict[str, Any]] = []
     for i, item in enumerate(items):
-        try:
-            event = model.model_validate(item)
+        try:  # JSON mode: exactly the wire rules the published schemas state (docs/schemas)
+            event = model.model_validate_json(json.dumps(item))
         except ValidationError as exc:
             errors.append({"index": i, "reasons": _reasons(exc)})
             continue
@@ -100,7 +122,7 @@ def create_ingest_app(settings: IngestSettings, broker: KafkaBroker | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await broker.start()
+        await start_with_retry(broker, settings.kafka)
         try:
             yield
         finally:
@@ -109,21 +131,23 @@ def create_ingest_app(settings: IngestSettings, broker: KafkaBroker | None = Non
     app = FastAPI(title="Storelink ERP event ingest", lifespan=lifespan)
 
     async def ingest(request: Request, model: type[StockChanged] | type[PriceChanged]) -> JSONResponse:
+        kind = "stock" if model is StockChanged else "prices"
         tenant = tenant_of(settings.tokens, request.headers.get("authorization"))
         if tenant is None:
+            BATCHES.labels(kind, "unauthorized").inc()
             return JSONResponse(
                 {"accepted": False, "reason": "missing or unknown bearer token"},
                 status_code=401,
                 headers={"www-authenticate": "Bearer"},
             )
         try:
-            body = json.loads(await request.body())
-        except ValueError as exc:
-            return JSONResponse(
-                {"accepted": False, "reason": f"the body is not JSON: {exc}"}, status_code=400
-            )
+            body = parse_json_body(await request.body())
+        except JsonBodyError as exc:
+            BATCHES.labels(kind, "invalid").inc()
+            return JSONResponse({"accepted": False, "reason": str(exc)}, status_code=400)
         events, errors = validate_batch(model, body, tenant)
         if errors:
+            BATCHES.labels(kind, "invalid").inc()
             return JSONResponse(
                 {
                     "accepted": False,
@@ -137,9 +161,12 @@ def create_ingest_app(settings: IngestSettings, broker: KafkaBroker | None = Non
             await publisher.publish_many(((e, None) for e in events), origin=f"erp-ingest:{tenant}")
         except Exception as exc:  # the caller must retry: values are absolute, so a re-send is harmless
             log.warning("publishing an ingest batch failed", extra={"tenant": tenant, "error": str(exc)})
+            BATCHES.labels(kind, "kafka_failed").inc()
             return JSONResponse(
                 {"accepted": False, "reason": "Kafka did not accept the batch; retry it"}, status_code=503
             )
+        BATCHES.labels(kind, "published").inc()
+        EVENTS.labels(kind).inc(len(events))
         return JSONResponse({"accepted": True, "published": len(events)}, status_code=202)
 
     @app.post("/v1/stock")
@@ -154,19 +181,25 @@ def create_ingest_app(settings: IngestSettings, broker: KafkaBroker | None = Non
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Ready when Kafka answers: a batch is only ever acknowledged after Kafka has it."""
+        ok = await broker.ping(timeout=5.0)
+        return JSONResponse({"status": "ok" if ok else "kafka unreachable"}, 200 if ok else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        """Prometheus text at exactly /metrics (a mount would answer 307 to /metrics/)."""
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
     return app
 
 
 def main() -> None:
-    import uvicorn
-
-    from storelink_kit.logs import configure_logging
-
     settings = IngestSettings()
-    configure_logging(settings.service_name, settings.log_level)
-    uvicorn.run(
-        create_ingest_app(settings), host=settings.http_host, port=settings.http_port, log_config=None
-    )
+    if not settings.tokens:
+        log.warning("no tokens in STORELINK_ERP_INGEST_TOKENS: every batch will be refused (401)")
+    serve(create_ingest_app(settings), settings)
 
 
 if __name__ == "__main__":

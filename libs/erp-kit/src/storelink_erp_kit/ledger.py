@@ -4,6 +4,11 @@ A row is written (state `pending`) before the ERP is called, and `attempts` is r
 each create call. So after a timeout or a crash the next attempt knows a create may have reached
 the ERP and must look the document up by its reference first. A lease (owner + expiry) keeps two
 workers from calling the ERP for the same key at the same time; a dead worker's lease expires.
+
+A lookup only helps once the earlier create can no longer land. So the attempt also records the
+create call's deadline: the call is not sent after it (the processor fences it), the lease then
+runs until the deadline plus a grace (the time an ERP may take to store a request it received),
+and nobody claims the key before that has passed: not another worker, not the same one retrying.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -40,6 +45,8 @@ class LedgerEntry:
     fiscal_eor: str | None
     error_code: str | None
     error_reason: str | None
+    call_deadline: float | None = None
+    """The last create call is not sent after this time (None: no create of this key may land)."""
 
     @property
     def ref(self) -> ErpDocumentRef | None:
@@ -50,11 +57,38 @@ class LedgerEntry:
 
 
 class LeaseHeld(Exception):
-    """Another live worker is working on this key right now."""
+    """The key may not be worked on now; `until` is when that ends at the latest.
 
-    def __init__(self, until: float) -> None:
+    `may_end_sooner`: another worker holds the lease and usually finishes well before it runs out
+    (look again soon); otherwise only the last create's fence blocks, which nothing shortens.
+    """
+
+    def __init__(self, until: float, *, may_end_sooner: bool = True) -> None:
         super().__init__(f"lease held until {until}")
         self.until = until
+        self.may_end_sooner = may_end_sooner
+
+
+class LeaseLost(LeaseHeld):
+    """This worker's lease ran out and another worker took the key: it must not create now."""
+
+
+def claim_blocked(entry: LedgerEntry, owner: str, now: float, grace_seconds: float) -> LeaseHeld | None:
+    """Why `owner` may not take the key at `now` (and until when), or None when it may.
+
+    Another owner's running lease blocks. So does the last create call (anyone's, this owner's
+    too) until its deadline plus the grace has passed: until then the ERP may still store it, a
+    lookup by reference would miss it, and a second create would duplicate it.
+    """
+    if entry.state is State.CREATED:
+        return None
+    waits: list[float] = []
+    leased = entry.lease_owner not in (None, owner) and (entry.lease_until or 0.0) >= now
+    if leased and entry.lease_until is not None:
+        waits.append(entry.lease_until)
+    if entry.call_deadline is not None and entry.call_deadline + grace_seconds >= now:
+        waits.append(entry.call_deadline + grace_seconds)
+    return LeaseHeld(max(waits), may_end_sooner=leased) if waits else None
 
 
 def _entry(row: object) -> LedgerEntry:
@@ -71,13 +105,27 @@ def _entry(row: object) -> LedgerEntry:
         fiscal_eor=m["fiscal_eor"],
         error_code=m["error_code"],
         error_reason=m["error_reason"],
+        call_deadline=m["call_deadline"],
     )
 
 
 class Ledger:
-    def __init__(self, engine: AsyncEngine, *, lease_seconds: float = 60.0) -> None:
+    """`create_window_seconds`: how long after its attempt is recorded a create may be sent and
+    awaited. `landing_grace_seconds`: how long after that an ERP may still store a request it had
+    received (an ASSUMPTION: libs/erp-kit/ERP-ASSUMPTIONS.md, "Both")."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        lease_seconds: float = 60.0,
+        create_window_seconds: float = 45.0,
+        landing_grace_seconds: float = 30.0,
+    ) -> None:
         self.engine = engine
         self.lease_seconds = lease_seconds
+        self.create_window_seconds = create_window_seconds
+        self.landing_grace_seconds = landing_grace_seconds
 
     async def get(self, key: str) -> LedgerEntry | None:
         async with self.engine.connect() as conn:
@@ -87,10 +135,13 @@ class Ledger:
     async def claim(self, doc: DocumentRequested, owner: str) -> LedgerEntry:
         """The key's row, leased to `owner` unless it is already created.
 
-        Raises LeaseHeld while another owner's lease runs.
+        Raises LeaseHeld while another owner's lease runs or the last create may still land.
         """
         now = time.time()
         until = now + self.lease_seconds
+        existing = await self.get(doc.idempotency_key)
+        if existing is not None:
+            return await self._take(existing, owner, now, until)
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(
@@ -115,42 +166,67 @@ class Ledger:
             entry = await self.get(doc.idempotency_key)
             assert entry is not None
             return entry
+        raced = await self.get(doc.idempotency_key)  # another worker inserted it first
+        assert raced is not None
+        return await self._take(raced, owner, now, until)
+
+    async def _take(self, entry: LedgerEntry, owner: str, now: float, until: float) -> LedgerEntry:
+        """Lease the row as read, if `claim_blocked` allows it and nobody changed it meanwhile."""
+        if entry.state is State.CREATED:
+            return entry
+        blocked = claim_blocked(entry, owner, now, self.landing_grace_seconds)
+        if blocked is not None:
+            raise blocked
         async with self.engine.begin() as conn:
-            row = (await conn.execute(select(t).where(t.c.idempotency_key == doc.idempotency_key))).first()
-            assert row is not None
-            entry = _entry(row)
-            if entry.state is State.CREATED:
-                return entry
+            # compare-and-set: only the row exactly as read and judged above is leased
             result = await conn.execute(
                 update(t)
                 .where(
                     and_(
-                        t.c.idempotency_key == doc.idempotency_key,
-                        t.c.state != State.CREATED.value,
-                        or_(
-                            t.c.lease_owner.is_(None),
-                            t.c.lease_owner == owner,
-                            t.c.lease_until < now,
-                        ),
+                        t.c.idempotency_key == entry.idempotency_key,
+                        t.c.state == entry.state.value,
+                        t.c.attempts == entry.attempts,
+                        t.c.lease_owner.is_not_distinct_from(entry.lease_owner),
+                        t.c.lease_until.is_not_distinct_from(entry.lease_until),
+                        t.c.call_deadline.is_not_distinct_from(entry.call_deadline),
                     )
                 )
                 .values(lease_owner=owner, lease_until=until, updated_at=now)
             )
-            if result.rowcount != 1:
-                raise LeaseHeld(entry.lease_until or now)
-        fresh = await self.get(doc.idempotency_key)
+        if result.rowcount != 1:
+            raise LeaseHeld(now)  # another worker changed it meanwhile: look again
+        fresh = await self.get(entry.idempotency_key)
         assert fresh is not None
         return fresh
 
-    async def record_attempt(self, key: str, owner: str) -> None:
-        """Written before every create call: from now on a lookup must come before a new create."""
+    async def record_attempt(self, key: str, owner: str) -> float:
+        """Written before every create call: from now on a lookup must come before a new create.
+
+        Returns the call's deadline (the create is not sent after it); the lease now outlives the
+        call by the grace. Raises LeaseLost when another worker has taken the key meanwhile.
+        """
         now = time.time()
+        deadline = now + self.create_window_seconds
         async with self.engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 update(t)
-                .where(and_(t.c.idempotency_key == key, t.c.lease_owner == owner))
-                .values(attempts=t.c.attempts + 1, lease_until=now + self.lease_seconds, updated_at=now)
+                .where(
+                    and_(
+                        t.c.idempotency_key == key,
+                        t.c.lease_owner == owner,
+                        t.c.state != State.CREATED.value,
+                    )
+                )
+                .values(
+                    attempts=t.c.attempts + 1,
+                    call_deadline=deadline,
+                    lease_until=deadline + self.landing_grace_seconds,
+                    updated_at=now,
+                )
             )
+        if result.rowcount != 1:
+            raise LeaseLost(now)
+        return deadline
 
     async def mark_created(self, key: str, ref: ErpDocumentRef) -> None:
         async with self.engine.begin() as conn:
@@ -167,6 +243,7 @@ class Ledger:
                     error_reason=None,
                     lease_owner=None,
                     lease_until=None,
+                    call_deadline=None,
                     updated_at=time.time(),
                 )
             )
@@ -183,22 +260,36 @@ class Ledger:
                     error_reason=reason,
                     lease_owner=None,
                     lease_until=None,
+                    call_deadline=None,
                     updated_at=time.time(),
                 )
             )
 
-    async def release(self, key: str, owner: str, *, error: str | None = None) -> None:
-        """Give the lease back after a transient failure; the row stays pending."""
+    async def release(
+        self, key: str, owner: str, *, error: str | None = None, create_may_land: bool = True
+    ) -> None:
+        """Give the lease back after a transient failure; the row stays pending.
+
+        `create_may_land`: a create was sent and no answer came. Its fence then ends at its deadline
+        or now, whichever is earlier (this worker sends nothing more for it). Otherwise nothing was
+        stored and no one needs to wait.
+        """
+        now = time.time()
+        fence = case((t.c.call_deadline > now, now), else_=t.c.call_deadline) if create_may_land else None
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(t)
                 .where(and_(t.c.idempotency_key == key, t.c.lease_owner == owner))
-                .values(lease_owner=None, lease_until=None, error_reason=error, updated_at=time.time())
+                .values(
+                    lease_owner=None,
+                    lease_until=None,
+                    error_reason=error,
+                    call_deadline=fence,
+                    updated_at=now,
+                )
             )
 
     async def count_by_state(self) -> dict[str, int]:
-        from sqlalchemy import func
-
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(t.c.state, func.count()).group_by(t.c.state))).all()
         return {r[0]: r[1] for r in rows}

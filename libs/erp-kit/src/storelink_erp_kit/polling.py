@@ -18,7 +18,7 @@ from storelink_contracts import (
     round_cents,
 )
 from storelink_contracts.money import format_decimal
-from storelink_erp_kit.changes import ObservedValues
+from storelink_erp_kit.changes import ObservedValues, PollRounds
 from storelink_erp_kit.client import ErpClient, PriceLevel, StockLevel
 from storelink_erp_kit.errors import ErpError
 from storelink_kit.publishing import EventPublisher
@@ -124,6 +124,7 @@ class Poller:
         observed: ObservedValues,
         publisher: EventPublisher,
         interval_seconds: float,
+        rounds: PollRounds | None = None,
     ) -> None:
         self.erp = erp
         self.connections = connections
@@ -131,6 +132,8 @@ class Poller:
         self.observed = observed
         self.publisher = publisher
         self.interval_seconds = interval_seconds
+        self.rounds = rounds
+        """Shared with the other replicas (the adapter's database): only one of them polls a round."""
 
     async def poll_connection(self, conn: ConnectionConfigured) -> list[Event]:
         client = self.client_for(conn)
@@ -164,6 +167,9 @@ class Poller:
             if dedupe in seen:  # several shops of one tenant share the ERP: poll it once
                 continue
             seen.add(dedupe)
+            round_scope = SEP.join([self.erp.value, conn.tenant_id, conn.warehouse or "", *dedupe[2]])
+            if self.rounds is not None and not await self.rounds.claim(round_scope, self.interval_seconds):
+                continue  # another replica has this round
             try:
                 sent += await self.poll_connection(conn)
             except ErpError as exc:

@@ -17,11 +17,11 @@ from typing import Any
 
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storelink_contracts import ErpSystem
-from storelink_erp_kit.changes import ObservedValues
+from storelink_erp_kit.changes import ObservedValues, PollRounds
 from storelink_erp_kit.consumer import DocumentConsumer, subscribe_documents
 from storelink_erp_kit.database import migrate
 from storelink_erp_kit.ledger import Ledger
@@ -31,6 +31,7 @@ from storelink_erp_kit.tenants import ClientFactory, ErpClientPool
 from storelink_kit.broker import make_broker
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
 from storelink_kit.database import make_engine
+from storelink_kit.observability import instrument
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.service import make_app
@@ -48,6 +49,18 @@ class AdapterSettings(ServiceSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite under STORELINK_STATE")
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     lease_seconds: float = Field(default=120.0, gt=0, description="How long a key stays locked to one worker")
+    create_window_seconds: float = Field(
+        default=45.0,
+        gt=0,
+        description="A create is sent and awaited only this long after its attempt is recorded "
+        "(at least request_timeout_seconds)",
+    )
+    landing_grace_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long after a create's deadline the ERP may still store it; nobody creates "
+        "that document again before (ERP-ASSUMPTIONS.md, Both)",
+    )
     max_attempts: int = Field(default=5, ge=1, description="Transient failures retried before DocumentFailed")
     attempt_backoff_seconds: float = Field(default=1.0, ge=0)
     attempt_backoff_max_seconds: float = Field(default=30.0, ge=0)
@@ -56,6 +69,15 @@ class AdapterSettings(ServiceSettings):
     session_timeout_ms: int = Field(default=10_000, ge=6000)
     polling: bool = True
     poll_interval_seconds: float = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _window_covers_a_request(self) -> AdapterSettings:
+        if self.create_window_seconds < self.request_timeout_seconds:
+            raise ValueError(
+                "create_window_seconds must be at least request_timeout_seconds, or a create that is "
+                "merely slow would be abandoned"
+            )
+        return self
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -79,6 +101,8 @@ class Adapter:
     observed: ObservedValues
     poller: Poller
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics_routes: list[tuple[str, Any]] = field(default_factory=list)
+    """`/metrics` (Prometheus), served next to /healthz and /readyz."""
 
     async def start_background(self) -> None:
         await migrate(self.engine)
@@ -104,11 +128,17 @@ def build_adapter(
 ) -> Adapter:
     topics = settings.kafka.topics
     broker = make_broker(settings)
+    metrics_routes = instrument(broker, settings.service_name)
     registry = ConnectionRegistry()
     subscribe_connections(broker, registry, topics)
     pool = ErpClientPool(erp=erp, registry=registry, box=box or SecretBox.from_env(), factory=factory)
     engine = make_engine(settings.resolved_database_url())
-    ledger = Ledger(engine, lease_seconds=settings.lease_seconds)
+    ledger = Ledger(
+        engine,
+        lease_seconds=settings.lease_seconds,
+        create_window_seconds=settings.create_window_seconds,
+        landing_grace_seconds=settings.landing_grace_seconds,
+    )
     publisher = EventPublisher(broker, topics, source=f"storelink/{settings.service_name}")
     processor = DocumentProcessor(
         ledger=ledger,
@@ -144,9 +174,21 @@ def build_adapter(
         observed=observed,
         publisher=publisher,
         interval_seconds=settings.poll_interval_seconds,
+        rounds=PollRounds(engine),
     )
     return Adapter(
-        erp, settings, broker, registry, pool, engine, ledger, publisher, processor, observed, poller
+        erp,
+        settings,
+        broker,
+        registry,
+        pool,
+        engine,
+        ledger,
+        publisher,
+        processor,
+        observed,
+        poller,
+        metrics_routes=metrics_routes,
     )
 
 
@@ -166,7 +208,9 @@ def with_prefix_routes(main: Any, routes: dict[str, Any]) -> ASGI:
 
 def make_adapter_app(adapter: Adapter, prefix_routes: dict[str, Any] | None = None) -> ASGI:
     """The FastStream app (health, readiness, consumers) plus HTTP routes, with startup hooks."""
-    app: AsgiFastStream = make_app(adapter.broker)
+    app: AsgiFastStream = make_app(
+        adapter.broker, kafka=adapter.settings.kafka, extra_routes=adapter.metrics_routes
+    )
 
     @app.on_startup
     async def _start() -> None:

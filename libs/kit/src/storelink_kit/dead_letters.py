@@ -1,7 +1,8 @@
 """Retry-then-dead-letter for Kafka consumers.
 
 FastStream's NACK_ON_ERROR seeks back to the failed record and redelivers it at once, forever. Here
-a transient failure is retried in process a bounded number of times with exponential backoff; a
+a transient failure is retried in process a bounded number of times with exponential backoff
+(tenacity, `storelink_kit.retrying.backoff`); a
 permanent failure (or exhausted retries) copies the record to `<topic>.dlq` with the error and its
 origin in headers, and the handler returns normally so the offset is committed and the partition
 moves on. Only when the dead letter itself cannot be written does the error escape, so the record
@@ -12,19 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from faststream import BaseMiddleware
-from faststream._internal.context.repository import ContextRepo
+from faststream import BaseMiddleware, ContextRepo
 from faststream.message import StreamMessage
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_base
 
 from storelink_contracts.topics import DLQ_SUFFIX
 from storelink_kit.errors import is_transient
 from storelink_kit.redact import redact_text
+from storelink_kit.retrying import backoff
 
 if TYPE_CHECKING:
     from aiokafka import ConsumerRecord
@@ -61,10 +63,9 @@ class RetryPolicy:
     backoff_seconds: float = 0.2
     backoff_max_seconds: float = 5.0
 
-    def delay(self, attempt: int) -> float:
-        """Exponential backoff with full jitter on top, capped."""
-        base = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
-        return float(base + random.uniform(0, self.backoff_seconds))  # noqa: S311 - not crypto
+    def wait(self) -> wait_base:
+        """Exponential backoff, capped, with jitter on top (tenacity)."""
+        return backoff(self.backoff_seconds, self.backoff_max_seconds)
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -161,20 +162,33 @@ class _RetryThenDeadLetter(BaseMiddleware):
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
         owner = self.owner
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await call_next(msg)
-            except Exception as exc:  # every failure is classified, none escapes silently
-                if is_transient(exc) and attempt <= owner.policy.max_retries:
-                    delay = owner.policy.delay(attempt)
-                    log.info(
-                        "transient failure, retrying",
-                        extra={"attempt": attempt, "delay": delay, "error": redact_text(str(exc))},
-                    )
-                    await owner.sleep(delay)
-                    continue
-                for record in _records(msg):
-                    await send_dead_letter(owner.broker, record, exc, service=owner.service, attempts=attempt)
-                return None
+        attempts = 0
+
+        async def attempt() -> Any:
+            nonlocal attempts
+            attempts += 1
+            return await call_next(msg)
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            stop=stop_after_attempt(owner.policy.max_retries + 1),
+            wait=owner.policy.wait(),
+            sleep=owner.sleep,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        try:
+            return await retrying(attempt)
+        except Exception as exc:  # permanent, or retries exhausted: every failure is dead-lettered
+            for record in _records(msg):
+                await send_dead_letter(owner.broker, record, exc, service=owner.service, attempts=attempts)
+            return None
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    delay = state.next_action.sleep if state.next_action is not None else 0.0
+    log.info(
+        "transient failure, retrying",
+        extra={"attempt": state.attempt_number, "delay": delay, "error": redact_text(str(error))},
+    )

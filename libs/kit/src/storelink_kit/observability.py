@@ -24,8 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import prometheus_client
-from faststream import BaseMiddleware
-from faststream._internal.context.repository import ContextRepo
+from faststream import BaseMiddleware, ContextRepo
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage

@@ -11,8 +11,9 @@ from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
 from faststream.asgi.types import ASGIApp, Scope
 from faststream.kafka import KafkaBroker
 
+from storelink_kit.broker import connect_with_retry
 from storelink_kit.logs import configure_logging
-from storelink_kit.settings import ServiceSettings
+from storelink_kit.settings import KafkaSettings, ServiceSettings
 
 
 @get
@@ -25,15 +26,27 @@ def make_app(
     broker: KafkaBroker,
     *,
     extra_routes: Sequence[tuple[str, ASGIApp]] = (),
+    kafka: KafkaSettings | None = None,
     **kwargs: Any,
 ) -> AsgiFastStream:
-    """`/healthz` (liveness) and `/readyz` (the broker answers a ping within 5 s)."""
+    """`/healthz` (liveness) and `/readyz` (the broker answers a ping within 5 s).
+
+    With `kafka`, the app waits at start until Kafka answers (`connect_with_retry`) instead of
+    failing when it is unreachable.
+    """
     routes: list[tuple[str, ASGIApp]] = [
         ("/healthz", liveness),
         ("/readyz", make_ping_asgi(broker, timeout=5.0)),
         *extra_routes,
     ]
-    return AsgiFastStream(broker, asgi_routes=routes, **kwargs)
+    app = AsgiFastStream(broker, asgi_routes=routes, **kwargs)
+    if kafka is not None:
+
+        async def wait_for_kafka() -> None:
+            await connect_with_retry(broker, kafka)
+
+        app.on_startup(wait_for_kafka)
+    return app
 
 
 def serve(app: ASGIApp, settings: ServiceSettings) -> None:

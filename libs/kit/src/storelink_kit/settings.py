@@ -17,6 +17,20 @@ class KafkaSettings(BaseSettings):
     topic_prefix: str = Field(default="", description="Put in front of every topic name")
     linger_ms: int = Field(default=5, ge=0)
     request_timeout_ms: int = Field(default=30_000, ge=1000)
+    retry_backoff_ms: int = Field(
+        default=1000,
+        ge=10,
+        description="aiokafka's pause before retrying a failed request or reconnect (its default, 100 ms, "
+        "makes a broker outage write hundreds of error lines a second)",
+    )
+    connect_backoff_initial_seconds: float = Field(
+        default=1.0, gt=0, description="First wait when Kafka is unreachable at start; doubles each attempt"
+    )
+    connect_backoff_max_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest wait between start attempts (a service waits for Kafka forever)",
+    )
 
     @property
     def topics(self) -> TopicNames:

@@ -37,8 +37,9 @@ LIST_PAGE_PARAM: Final = "page"
 LIST_LIMIT_PARAM: Final = "limit"
 LIST_PAGE_LIMIT: Final = 100
 """[I] "Common parameters for lists" exist but were unreadable. We assume 1-based `page` and
-`limit` (maximum 100) and a `paging` object next to `data`: `{"page", "limit", "total", "pages"}`.
-A page shorter than `limit` also ends the list (so a missing `paging` object is harmless)."""
+`limit` (maximum 100). [V] The list answer is an object with a single field `data`
+(https://misc.shopamine.com/restapi/, read 2026-12-01), so a page shorter than `limit` ends the
+list; a `paging` object `{"page", "limit", "total", "pages"}` is still read if a shop sends one."""
 
 ORDERS_MODIFIED_SINCE_PARAM: Final = "modified_since"
 """[I] Orders list filter: ISO-8601 UTC (the format of the ERP API's `lastModified`), inclusive,

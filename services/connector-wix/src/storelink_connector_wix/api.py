@@ -3,11 +3,14 @@ prices with the bulk endpoints each version has."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from storelink_connector_kit.errors import (
     ShopAuthError,
@@ -30,15 +33,27 @@ from storelink_connector_kit.platform import (
 from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
 from storelink_connector_wix.assumptions import (
     BULK_MAX,
+    MONEY_MOVED,
+    ORDER_TRANSACTIONS_KEY,
     SEARCH_NEXT_CURSOR,
     SEARCH_PAGE_LIMIT,
+    SKIPPED_ORDER_STATUSES,
+    TRANSACTIONS_MAX_IDS,
+    TRANSACTIONS_PATH,
     V1_DEFAULT_VARIANT,
+    V1_STALE_CODES,
+    V3_GET_PRODUCT_PATH,
     V3_NEXT_CURSOR,
+    V3_PRECONDITION_STATUS,
+    V3_QUERY_PRODUCTS_PATH,
 )
 
 V1 = "V1_CATALOG"
 V3 = "V3_CATALOG"
 NOT_INSTALLED = "STORES_NOT_INSTALLED"
+V3_GET_PRODUCT_CONCURRENCY = 8
+"""Get Product calls in flight at once while reading the catalog (our choice, not Wix's: the
+per-site rate limiter still meters every call)."""
 
 
 def _path(data: Any, path: Sequence[str]) -> Any:
@@ -61,14 +76,56 @@ def _quantity(value: Decimal) -> int:
     return max(0, int(value))
 
 
+def _error_text(exc: ShopError) -> str:
+    """Wix's own code and description from a documented error body, else the error itself."""
+    try:
+        error = json.loads(exc.body).get("details", {}).get("applicationError", {})
+    except (ValueError, AttributeError):
+        error = {}
+    if isinstance(error, Mapping) and error.get("code"):
+        return f"HTTP {exc.status} {error['code']}: {error.get('description') or ''}".strip()
+    return str(exc)
+
+
+def _wants_payments(order: Mapping[str, Any]) -> bool:
+    """Orders whose money moved: their payment method decides fiscal verification."""
+    return order.get("paymentStatus") in MONEY_MOVED and order.get("status") not in SKIPPED_ORDER_STATUSES
+
+
+def _repriced_product(product: Mapping[str, Any], updates: Sequence[PriceUpdate]) -> dict[str, Any]:
+    """The V3 update of one product: its id and revision, every variant as Wix gave it with the
+    new prices, and its options (variants and options are updated together [V V3_PRODUCTS])."""
+    prices = {u.item.variant_id: u.amount for u in updates}
+    variants = [dict(v) for v in copy.deepcopy(_path(product, ("variantsInfo", "variants")) or [])]
+    for variant in variants:
+        if variant.get("id") in prices:
+            price = variant.setdefault("price", {})
+            price["actualPrice"] = {
+                **(price.get("actualPrice") or {}),
+                "amount": format(prices[variant["id"]], "f"),
+            }
+    repriced: dict[str, Any] = {
+        "id": product.get("id"),
+        "revision": str(product.get("revision") or ""),
+        "variantsInfo": {"variants": variants},
+    }
+    options = product.get("options")
+    if isinstance(options, list):
+        repriced["options"] = copy.deepcopy(options)
+    return repriced
+
+
 class WixApi(ShopApi):
-    def __init__(self, http: ShopHttp, *, site_id: str) -> None:
+    def __init__(self, http: ShopHttp, *, site_id: str, buyer_vat_id_field: str | None = None) -> None:
         self.http = http
         self.site_id = site_id
+        self._options = {} if buyer_vat_id_field is None else {"buyer_vat_id_field": buyer_vat_id_field}
         self._version: str | None = None
-        self._product_revision: dict[str, str] = {}
-        self._product_variants: dict[str, list[dict[str, Any]]] = {}
         self._inventory_revision: dict[str, str] = {}
+
+    @property
+    def order_options(self) -> Mapping[str, str]:
+        return self._options
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -90,15 +147,45 @@ class WixApi(ShopApi):
         next_cursor = _path(data, SEARCH_NEXT_CURSOR)
         if has_next is False or not orders:
             next_cursor = None
-        return OrderPage(orders=orders, next_cursor=str(next_cursor) if next_cursor else None)
+        return OrderPage(
+            orders=await self._with_payments(orders), next_cursor=str(next_cursor) if next_cursor else None
+        )
 
     async def fetch_order(self, external_id: str) -> Mapping[str, Any] | None:
+        if external_id in ("", ".", ".."):
+            return None  # not an order id, and as a path segment it would climb the path
+        # whatever it holds (an operator typed it), the id is one path segment: never a path, a query
+        # or a character the HTTP client refuses
+        segment = quote(external_id, safe="")
         try:
-            data = await self.http.request_json("GET", f"/ecom/v1/orders/{external_id}")
+            data = await self.http.request_json("GET", f"/ecom/v1/orders/{segment}")
         except ShopNotFound:
             return None
         order = data.get("order")
-        return order if isinstance(order, Mapping) else None
+        if not isinstance(order, Mapping):
+            return None
+        return (await self._with_payments([order]))[0]
+
+    async def _with_payments(self, orders: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """Each paid order with its documented `OrderTransactions` attached (assumptions:
+        TRANSACTIONS_PATH): one List Transactions call per page, through the same rate limit.
+        A failure here fails the page, so the poll retries it instead of importing a paid order
+        without its payment method."""
+        ids = [str(o["id"]) for o in orders if o.get("id") and _wants_payments(o)]
+        if not ids:
+            return orders
+        found: dict[str, Mapping[str, Any]] = {}
+        for chunk in _chunks(ids, TRANSACTIONS_MAX_IDS):
+            data = await self.http.request_json(
+                "POST", TRANSACTIONS_PATH, json_body={"orderIds": list(chunk)}
+            )
+            for tx in data.get("orderTransactions") or []:
+                if isinstance(tx, Mapping) and tx.get("orderId"):
+                    found[str(tx["orderId"])] = tx
+        return [
+            {**o, ORDER_TRANSACTIONS_KEY: found[str(o["id"])]} if str(o.get("id")) in found else o
+            for o in orders
+        ]
 
     async def find_order_ids_by_number(self, number: str) -> list[str]:
         body = {"search": {"filter": {"number": {"$eq": number}}, "cursorPaging": {"limit": 10}}}
@@ -175,17 +262,42 @@ class WixApi(ShopApi):
                 return found
             cursor = str(next_cursor)
 
+    async def _get_product_v3(self, product_id: str) -> Mapping[str, Any] | None:
+        """[V V3_GET_PRODUCT] the product with its variants and current revision; None when Wix no
+        longer has it."""
+        try:
+            data = await self.http.request_json(
+                "GET", V3_GET_PRODUCT_PATH.format(id=quote(product_id, safe=""))
+            )
+        except ShopNotFound:
+            return None
+        product = data.get("product")
+        return product if isinstance(product, Mapping) else None
+
+    async def _get_products_v3(self, product_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """Get Product for each id, a few at a time (the rate limiter meters them); the ones Wix
+        no longer has are left out."""
+        found: dict[str, Mapping[str, Any]] = {}
+        for chunk in _chunks(product_ids, V3_GET_PRODUCT_CONCURRENCY):
+            for pid, product in zip(
+                chunk, await asyncio.gather(*(self._get_product_v3(p) for p in chunk)), strict=True
+            ):
+                if product is not None:
+                    found[pid] = product
+        return found
+
     async def _load_v3(self) -> list[CatalogItem]:
-        products = await self._query_v3("/stores/v3/products/query", "products", {"fields": ["VARIANT_INFO"]})
+        """Query Products lists the products without their variants [V V3_QUERY]; each product's
+        variants come from Get Product [V V3_GET_PRODUCT]; inventory items give the stock ids."""
+        listed = await self._query_v3(V3_QUERY_PRODUCTS_PATH, "products")
         inventory = await self._query_v3("/stores/v3/inventory-items/query", "inventoryItems")
+        products = await self._get_products_v3([str(p["id"]) for p in listed if p.get("id")])
         by_variant = {str(i.get("variantId")): i for i in inventory}
         items: list[CatalogItem] = []
-        for product in products:
-            pid = str(product["id"])
-            self._product_revision[pid] = str(product.get("revision"))
-            variants = [dict(v) for v in _path(product, ("variantsInfo", "variants")) or []]
-            self._product_variants[pid] = variants
-            for variant in variants:
+        for pid, product in products.items():
+            for variant in _path(product, ("variantsInfo", "variants")) or []:
+                if not isinstance(variant, Mapping):
+                    continue
                 vid = str(variant.get("id"))
                 inv = by_variant.get(vid)
                 if inv is not None:
@@ -248,26 +360,43 @@ class WixApi(ShopApi):
                     "this variant has no inventory item in Wix; turn on inventory tracking for it"
                 )
         for chunk in _chunks(ready, BULK_MAX):
-            body = {
-                "inventoryItems": [
-                    {
-                        "inventoryItem": {
-                            "id": u.item.ref["inventory_id"],
-                            "revision": self._inventory_revision.get(str(u.item.ref["inventory_id"]), "0"),
-                            "trackQuantity": True,
-                            "quantity": _quantity(u.quantity),
-                        }
+            await self._stock_v3_chunk(chunk, outcome)
+        return outcome
+
+    async def _stock_v3_chunk(self, chunk: Sequence[StockUpdate], outcome: PushOutcome) -> None:
+        """One bulk update. A 428 refuses the whole request (assumptions.V3_PRECONDITION_STATUS):
+        the chunk is split in halves until the refused item(s) stand alone, so the rest is written."""
+        body = {
+            "inventoryItems": [
+                {
+                    "inventoryItem": {
+                        "id": u.item.ref["inventory_id"],
+                        "revision": self._inventory_revision.get(str(u.item.ref["inventory_id"]), "0"),
+                        "trackQuantity": True,
+                        "quantity": _quantity(u.quantity),
                     }
-                    for u in chunk
-                ],
-                "returnEntity": True,
-                "reason": "MANUAL",
-            }
+                }
+                for u in chunk
+            ],
+            "returnEntity": True,
+            "reason": "MANUAL",
+        }
+        try:
             data = await self.http.request_json(
                 "POST", "/stores/v3/bulk/inventory-items/update", json_body=body
             )
-            self._bulk_results(data, chunk, outcome, self._inventory_revision)
-        return outcome
+        except ShopRejected as exc:
+            if exc.status != V3_PRECONDITION_STATUS:
+                raise
+            if len(chunk) > 1:
+                half = len(chunk) // 2
+                await self._stock_v3_chunk(chunk[:half], outcome)
+                await self._stock_v3_chunk(chunk[half:], outcome)
+                return
+            outcome.failed[chunk[0].sku] = f"Wix refused it: {_error_text(exc)}"
+            outcome.catalog_stale = True  # a stale revision is one precondition: reload, retry once
+            return
+        self._bulk_results(data, chunk, outcome, self._inventory_revision)
 
     @staticmethod
     def _bulk_results(
@@ -290,7 +419,7 @@ class WixApi(ShopApi):
                 outcome.failed[u.sku] = (
                     f"Wix refused it: {code} {_path(meta, ('error', 'description')) or ''}".strip()
                 )
-                if code in ("REVISION_MISMATCH", "NOT_FOUND", "ITEM_NOT_FOUND"):
+                if code in V1_STALE_CODES:
                     outcome.catalog_stale = True
 
     # ------------------------------------------------------------------ prices
@@ -328,41 +457,31 @@ class WixApi(ShopApi):
         return outcome
 
     async def _prices_v3(self, updates: Sequence[PriceUpdate]) -> PushOutcome:
-        """Bulk product update (≤100 products) with each product's revision; the variants array is
-        replaced whole, so every variant is sent back as Wix gave it, with the new prices in it."""
+        """Bulk product update (≤100 products). Each product is re-read with Get Product first
+        [V V3_PRODUCTS: "Re-read the product before every variant-level update"]: the variants
+        array is replaced whole, so every variant is sent back as Wix has it now, with the new
+        prices in it, together with the product's options and current revision."""
         outcome = PushOutcome()
         by_product: dict[str, list[PriceUpdate]] = {}
         for u in updates:
             by_product.setdefault(u.item.product_id, []).append(u)
-        products = list(by_product)
-        for chunk in _chunks(products, BULK_MAX):
-            bodies = []
+        for chunk in _chunks(list(by_product), BULK_MAX):
+            current = await self._get_products_v3(chunk)
             for pid in chunk:
-                variants = copy.deepcopy(self._product_variants.get(pid, []))
-                prices = {u.item.variant_id: u.amount for u in by_product[pid]}
-                for variant in variants:
-                    if variant.get("id") in prices:
-                        price = variant.setdefault("price", {})
-                        price["actualPrice"] = {
-                            **(price.get("actualPrice") or {}),
-                            "amount": format(prices[variant["id"]], "f"),
-                        }
-                bodies.append(
-                    {
-                        "product": {
-                            "id": pid,
-                            "revision": self._product_revision.get(pid, "0"),
-                            "variantsInfo": {"variants": variants},
-                        }
-                    }
-                )
+                if pid not in current:
+                    outcome.catalog_stale = True
+                    outcome.failed.update(
+                        {u.sku: f"Wix has no product {pid} any more" for u in by_product[pid]}
+                    )
+            written = [pid for pid in chunk if pid in current]
+            if not written:
+                continue
+            bodies = [{"product": _repriced_product(current[pid], by_product[pid])} for pid in written]
             data = await self.http.request_json(
-                "POST",
-                "/stores/v3/bulk/products/update",
-                json_body={"products": bodies, "returnEntity": True},
+                "POST", "/stores/v3/bulk/products/update", json_body={"products": bodies}
             )
             results = data.get("results") or []
-            for index, pid in enumerate(chunk):
+            for index, pid in enumerate(written):
                 result = (
                     results[index] if index < len(results) and isinstance(results[index], Mapping) else {}
                 )
@@ -370,16 +489,10 @@ class WixApi(ShopApi):
                 group = by_product[pid]
                 if meta.get("success") is True:
                     outcome.written += [u.sku for u in group]
-                    item = result.get("item")
-                    if isinstance(item, Mapping):
-                        self._product_revision[pid] = str(item.get("revision"))
-                        new_variants = _path(item, ("variantsInfo", "variants"))
-                        if isinstance(new_variants, list):
-                            self._product_variants[pid] = [dict(v) for v in new_variants]
                 else:
                     code = _path(meta, ("error", "code")) or "UNKNOWN"
                     outcome.failed.update({u.sku: f"Wix refused it: {code}" for u in group})
-                    if code in ("REVISION_MISMATCH", "NOT_FOUND", "ITEM_NOT_FOUND"):
+                    if code in V1_STALE_CODES:
                         outcome.catalog_stale = True
         return outcome
 
@@ -416,7 +529,7 @@ class WixApi(ShopApi):
         except ShopError as exc:
             return self._transport(exc)
         try:
-            path = "/stores/v3/products/query" if version == V3 else "/stores/v1/products/query"
+            path = V3_QUERY_PRODUCTS_PATH if version == V3 else "/stores/v1/products/query"
             body = (
                 {"query": {"cursorPaging": {"limit": 1}}}
                 if version == V3

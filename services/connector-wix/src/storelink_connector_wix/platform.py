@@ -34,7 +34,11 @@ class WixPlatform(ShopPlatform):
             )
         if key.lower().startswith("bearer "):
             key = key[7:].strip()
-        return {"api_key": key, "site_id": parse_site_id(str(credentials.get("site_id") or ""))}
+        parsed = {"api_key": key, "site_id": parse_site_id(str(credentials.get("site_id") or ""))}
+        field = credentials.get("buyer_vat_id_field")
+        if field is not None:  # absent: the default title (assumptions.DEFAULT_VAT_ID_FIELD)
+            parsed["buyer_vat_id_field"] = str(field).strip()
+        return parsed
 
     def connect(
         self,
@@ -54,4 +58,6 @@ class WixPlatform(ShopPlatform):
             on_breaker_change=on_breaker_change,
             platform=self.platform.value,
         )
-        return WixApi(http, site_id=credentials["site_id"])
+        return WixApi(
+            http, site_id=credentials["site_id"], buyer_vat_id_field=credentials.get("buyer_vat_id_field")
+        )

@@ -29,6 +29,8 @@ def _unwrap(body: Any) -> list[Mapping[str, Any]]:
             data = json.loads(data)
         except ValueError:
             raise WebhookRejected("body.data is a string that is not JSON", status=422) from None
+        except RecursionError:
+            raise WebhookRejected("body.data holds JSON nested too deep to read", status=422) from None
     places: list[Mapping[str, Any]] = []
     for candidate in (_get(data, "order"), data, _get(body, "order"), body):
         if isinstance(candidate, Mapping) and candidate not in places:

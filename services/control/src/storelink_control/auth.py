@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storelink_control.control import Control, get_control
-from storelink_control.db.tables import ApiToken
+from storelink_control.db.tables import ApiToken, AuditEntry
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `storelink control token` or /v1/tokens")
 
@@ -24,6 +24,7 @@ class Principal:
     token_id: str
     name: str
     tenant_id: str | None
+    language: str | None = None
 
     @property
     def is_operator(self) -> bool:
@@ -61,43 +62,78 @@ async def issue_token(session: AsyncSession, name: str, tenant_id: str | None) -
     return row, token
 
 
+OPERATOR_TOKEN_ID = "tok_operator"  # noqa: S105 - an id, not a secret
+"""The bootstrap operator token's fixed id: its value comes from the settings, not from the API."""
+
+
 async def ensure_operator_token(session: AsyncSession, token: str) -> None:
-    """Store the bootstrap operator token (from the environment) if it is not known yet."""
+    """Make the bootstrap operator token the one in the settings, at every start.
+
+    A new value in the settings replaces the old one (which stops working); a row revoked before
+    this rule existed is made valid again. Either change is written to the audit log.
+    """
     digest = hash_token(token)
-    if await session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest)) is None:
+    now = datetime.now(UTC)
+    row = await session.get(ApiToken, OPERATOR_TOKEN_ID)
+    if row is None:
         session.add(
             ApiToken(
-                id="tok_operator",
+                id=OPERATOR_TOKEN_ID,
                 token_sha256=digest,
                 tenant_id=None,
                 name="operator (bootstrap)",
-                created_at=datetime.now(UTC),
+                created_at=now,
                 revoked_at=None,
+            )
+        )
+        return
+    changes: list[dict[str, object]] = []
+    if row.token_sha256 != digest:
+        row.token_sha256 = digest
+        changes.append({"field": "token", "old": "***", "new": "***"})
+    if row.revoked_at is not None:
+        changes.append({"field": "revoked_at", "old": row.revoked_at.isoformat(), "new": None})
+        row.revoked_at = None
+    if changes:
+        session.add(
+            AuditEntry(
+                tenant_id=None,
+                subject="token",
+                subject_id=OPERATOR_TOKEN_ID,
+                version=None,
+                action="set_from_settings",
+                actor="settings (STORELINK_CONTROL_OPERATOR_TOKEN)",
+                at=now,
+                changes=changes,
             )
         )
 
 
-async def principal(
-    request: Request,
-    control: Annotated[Control, Depends(get_control)],
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    client = request.client.host if request.client else "unknown"
-    if creds is None or not creds.credentials:
-        await _limit(control, f"ip:{client}")
+async def principal_for(control: Control, token: str | None) -> Principal:
+    """The caller a token stands for (API header or console cookie); 401 otherwise.
+
+    No token or a wrong one is always a 401 (never a per-address 429): tokens are 256-bit random,
+    so there is nothing to slow down by address; the request limit counts per valid token."""
+    if not token:
         raise HTTPException(
             401,
             "an API token is required: send Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    digest = hash_token(creds.credentials)
+    digest = hash_token(token)
     async with control.sessions() as session:
         row = await session.scalar(select(ApiToken).where(ApiToken.token_sha256 == digest))
     if row is None or row.revoked_at is not None:
-        await _limit(control, f"ip:{client}")
         raise HTTPException(401, "unknown or revoked API token", headers={"WWW-Authenticate": "Bearer"})
     await _limit(control, f"token:{row.id}")
-    return Principal(token_id=row.id, name=row.name, tenant_id=row.tenant_id)
+    return Principal(token_id=row.id, name=row.name, tenant_id=row.tenant_id, language=row.language)
+
+
+async def principal(
+    control: Annotated[Control, Depends(get_control)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    return await principal_for(control, creds.credentials if creds else None)
 
 
 async def _limit(control: Control, key: str) -> None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from storelink_control.defaults import DEFAULT_PORT
+
+if TYPE_CHECKING:
+    import httpx  # imported when a command calls the API: `--help` stays fast
 
 console = Console()
 err = Console(stderr=True)
@@ -29,11 +33,14 @@ Token = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
-DEFAULT_URL = "http://127.0.0.1:8080"
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+"""Where a control service started with its defaults listens."""
 
 
 class Api:
     def __init__(self, url: str, token: str | None) -> None:
+        import httpx
+
         if not token:
             _fail("no API token: pass --token or set STORELINK_CONTROL_TOKEN")
         self.client = httpx.Client(
@@ -41,6 +48,8 @@ class Api:
         )
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -48,6 +57,17 @@ class Api:
         if response.status_code >= 400:
             _explain(response)
         return response.json()
+
+
+def _document_detail(r: dict[str, Any]) -> str:
+    """The ERP's number of a created document, or why it failed."""
+    if r["state"] == "created":
+        return str(r["erp_number"] or r["erp_document_id"] or "")
+    return str(r["reason"] or "")
+
+
+NARROW_TERMINAL = 60
+"""Below this many columns lists are printed as plain lines, never as tables that cut or interleave."""
 
 
 def _fail(message: str) -> NoReturn:
@@ -62,7 +82,13 @@ def _explain(response: httpx.Response) -> NoReturn:
         body = {"detail": response.text}
     errors = body.get("errors") if isinstance(body, dict) else None
     if errors:
-        table = Table("field", "problem", title=f"{response.status_code}: the request was refused")
+        title = f"{response.status_code}: the request was refused"
+        if err.width < NARROW_TERMINAL:  # a two-column table would interleave the sentences' words
+            err.print(title, markup=False, highlight=False)
+            for item in errors:
+                err.print(f"- {item.get('field')}: {item.get('problem')}", markup=False, highlight=False)
+            raise typer.Exit(1)
+        table = Table("field", "problem", title=title)
         for item in errors:
             table.add_row(str(item.get("field")), str(item.get("problem")))
         err.print(table)
@@ -205,6 +231,16 @@ def tenants_edit(
     console.print(f"[green]tenant {tenant_id} updated[/green]")
 
 
+@tenants_app.command("test-erp")
+def tenants_test_erp(tenant_id: str, url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """Test ERP connection: do the saved ERP credentials work?"""
+    with console.status("asking the ERP…"):
+        result = Api(url, token).call("POST", f"/v1/tenants/{tenant_id}/test-erp")
+    console.print(verdict_line(result["verdict"], result["message"]), soft_wrap=True)
+    if result["verdict"] not in ("ok", "unsupported"):
+        raise typer.Exit(2)
+
+
 @tenants_app.command("token")
 def tenants_token(
     name: Annotated[str, typer.Option(help="Who uses it (shown in the audit)")],
@@ -219,7 +255,7 @@ def tenants_token(
     err.print(
         f"token {created['token_id']} for {created['tenant_id'] or 'all tenants (operator)'}; keep it safe:"
     )
-    console.print(created["token"])
+    console.print(created["token"], soft_wrap=True)  # whole on one line at any terminal width
 
 
 # --------------------------------------------------------------------------- connections
@@ -307,9 +343,31 @@ def connections_list(
     if as_json:
         _print_json(rows)
         return
-    table = Table(
-        "connection", "tenant", "platform", "version", "enabled", "target", "description", title="connections"
+    console.print(connections_table(rows, console.width))
+
+
+def connections_table(rows: list[dict[str, Any]], width: int) -> Table:
+    """IDs are never cut or wrapped (a person copies them); the description folds instead. A terminal
+    too narrow for the columns gets one block per connection."""
+    ids = max([10, *(len(c["connection_id"]) for c in rows)])
+    tenants = max([6, *(len(c["tenant_id"]) for c in rows)])
+    if width < ids + tenants + 48:
+        listing = Table(title="connections", show_header=False, box=None)
+        listing.add_column("", no_wrap=True)
+        for c in rows:
+            listing.add_row(c["connection_id"])
+            listing.add_row(f"  {c['tenant_id']}")
+            listing.add_row(f"  {c['platform']} v{c['version']}, {'enabled' if c['enabled'] else 'paused'}")
+            listing.add_row(f"  {c['target_document']}: {c['description']}")
+        return listing
+    table = Table(title="connections")
+    table.add_column(
+        "connection", no_wrap=True, min_width=max([10, *(len(c["connection_id"]) for c in rows)])
     )
+    table.add_column("tenant", no_wrap=True, min_width=max([6, *(len(c["tenant_id"]) for c in rows)]))
+    for name in ("platform", "version", "enabled", "target"):
+        table.add_column(name, overflow="fold")
+    table.add_column("description", overflow="fold", ratio=1)
     for c in rows:
         table.add_row(
             c["connection_id"],
@@ -320,7 +378,7 @@ def connections_list(
             c["target_document"],
             c["description"],
         )
-    console.print(table)
+    return table
 
 
 @connections_app.command("show")
@@ -328,9 +386,12 @@ def connections_show(
     connection_id: str, url: Url = DEFAULT_URL, token: Token = None, as_json: AsJson = False
 ) -> None:
     """One connection's settings (credentials masked)."""
-    conn = Api(url, token).call("GET", f"/v1/connections/{connection_id}")
+    api = Api(url, token)
+    conn = api.call("GET", f"/v1/connections/{connection_id}")
     if as_json:
-        _print_json(conn)
+        # with the tenant's company profile, so `storelink map --settings` can preview with it
+        company = api.call("GET", f"/v1/tenants/{conn['tenant_id']}")["company"]
+        _print_json({**conn, "company": company})
         return
     _print_connection(conn)
 
@@ -361,10 +422,24 @@ def connections_test(connection_id: str, url: Url = DEFAULT_URL, token: Token = 
     """Test connection: ask the shop whether the saved credentials work."""
     with console.status("asking the shop…"):
         result = Api(url, token).call("POST", f"/v1/connections/{connection_id}/test")
-    colour = {"ok": "green", "failed": "red", "timeout": "yellow"}.get(result["verdict"], "yellow")
-    console.print(f"[{colour}]{result['verdict']}[/{colour}]: {result['message']}")
+    console.print(verdict_line(result["verdict"], result["message"]), soft_wrap=True)
     if result["verdict"] not in ("ok", "unsupported"):
         raise typer.Exit(2)
+
+
+VERDICT_LABELS = {
+    "ok": ("green", "Connection works"),
+    "failed": ("red", "Connection failed"),
+    "timeout": ("yellow", "No answer"),
+    "unsupported": ("yellow", "Not tested"),
+    "error": ("yellow", "The test could not run"),
+}
+
+
+def verdict_line(verdict: str, message: str) -> str:
+    """One verdict, one sentence: 'Connection works: connected to www.shop.si …'."""
+    colour, label = VERDICT_LABELS.get(verdict, ("yellow", verdict))
+    return f"[{colour}]{label}[/{colour}]: {message}"
 
 
 @connections_app.command("rotate-webhook")
@@ -554,6 +629,74 @@ def attention_replay(
     else:
         _fail("give an item id, or --all (with optional --connection)")
     console.print(result["message"])
+
+
+documents_app = typer.Typer(
+    help="ERP documents: list the failed ones with their reason; retry after fixing the settings.",
+    no_args_is_help=True,
+)
+
+
+@documents_app.command("list")
+def documents_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only the documents the ERP refused")] = False,
+    connection_id: Annotated[str | None, typer.Option("--connection")] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """ERP documents, newest first (created with number and fiscal codes, or failed with why)."""
+    params: dict[str, Any] = {"state": "failed"} if failed else {}
+    if connection_id:
+        params["connection_id"] = connection_id
+    rows = Api(url, token).call("GET", "/v1/documents", params=params)
+    if as_json:
+        _print_json(rows)
+        return
+    if console.width < NARROW_TERMINAL:  # ids are copied by people: printed whole, one block each
+        console.print("failed ERP documents" if failed else "ERP documents", highlight=False)
+        for r in rows:
+            console.print(r["idempotency_key"], soft_wrap=True, markup=False, highlight=False)
+            console.print(
+                f"  {r['order_number'] or r['order_external_id']} {r['kind']} {r['state']}:"
+                f" {_document_detail(r)} (retries {r['retry_count']})",
+                markup=False,
+                highlight=False,
+            )
+        return
+    table = Table(title="failed ERP documents" if failed else "ERP documents")
+    table.add_column("document", no_wrap=True, min_width=max([8, *(len(r["idempotency_key"]) for r in rows)]))
+    for name in ("order", "kind", "state", "ERP number / reason", "retries"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        detail = _document_detail(r)
+        table.add_row(
+            r["idempotency_key"],
+            r["order_number"] or r["order_external_id"],
+            r["kind"],
+            r["state"],
+            detail,
+            str(r["retry_count"]),
+        )
+    console.print(table)
+
+
+@documents_app.command("retry")
+def documents_retry(
+    idempotency_key: Annotated[str | None, typer.Argument(help="One failed document; or use --all")] = None,
+    all_failed: Annotated[
+        bool, typer.Option("--all", help="Every failed document (of --connection)")
+    ] = False,
+    connection_id: Annotated[str | None, typer.Option("--connection")] = None,
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Try failed documents again (after fixing, e.g., the ERP key): each is created once."""
+    if idempotency_key is None and not all_failed:
+        _fail("give a document (its idempotency key from `documents list --failed`), or --all")
+    body = {"idempotency_key": idempotency_key, "connection_id": connection_id}
+    result = Api(url, token).call("POST", "/v1/documents/retry", json=body)
+    console.print(result["message"], soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- the service itself

@@ -6,12 +6,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from storelink_contracts import ErpSystem, Platform
+from storelink_control.i18n import DEFAULT_LANG, Lang, problem_text
 from storelink_control.schemas import CREATE_MODELS, Problem
 
 _TAGS = {p.value for p in Platform} | {e.value for e in ErpSystem}
@@ -39,15 +43,16 @@ class Unavailable(Exception):
     """A dependency (Kafka) did not take the change; nothing was saved."""
 
 
-def problems_of(errors: Sequence[Any], prefix: str = "") -> list[Problem]:
-    """pydantic errors → {field, problem}; the union's tag (wix, metakocka…) is left out of the path."""
+def problems_of(errors: Sequence[Any], prefix: str = "", lang: Lang = DEFAULT_LANG) -> list[Problem]:
+    """pydantic errors → {field, problem in plain words}; the union's tag (wix, metakocka…) is left
+    out of the path."""
     out: list[Problem] = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if str(p) not in _DROP]
         if len(loc) > 1 and loc[0] in _TAGS:
             loc = loc[1:]
         loc = [p for i, p in enumerate(loc) if not (p in _TAGS and i > 0 and loc[i - 1] in {"company"})]
-        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        message = problem_text(err, lang)
         if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
             tag = str(err.get("ctx", {}).get("discriminator", "")).strip("'\"")
             loc = [*loc, tag]
@@ -63,7 +68,27 @@ def problems_of(errors: Sequence[Any], prefix: str = "") -> list[Problem]:
     return out
 
 
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route of this path answers (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            return JSONResponse(
+                {"detail": "Method Not Allowed"},
+                status_code=405,
+                headers={"Allow": ", ".join(allowed_methods(app, request))},
+            )
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = problems_of(exc.errors())
@@ -106,3 +131,27 @@ def _invalid(problems: list[Problem]) -> JSONResponse:
         {"detail": f"invalid request: {summary}", "errors": [p.model_dump() for p in problems]},
         status_code=422,
     )
+
+
+def document_shared_answers(document: dict[str, Any]) -> dict[str, Any]:
+    """What every operation can answer besides its own responses, written into the OpenAPI document:
+    a body that is not JSON → 400 (FastAPI's "There was an error parsing the body"); a 422 always has
+    the `ValidationProblem` shape (the handlers above), also for bad path and query parameters."""
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", _answer("The body cannot be parsed as JSON", "ErrorOut"))
+            if "422" in responses:
+                responses["422"] = _answer("Each bad field, and why", "ValidationProblem")
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return document
+
+
+def _answer(description: str, model: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+    }

@@ -8,19 +8,30 @@ that every settings field exists in the event with the same default).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from storelink_connector_wix.site_id import parse_site_id
 from storelink_contracts import (
     CompanyProfile,
     ConnectionConfigured,
     ErpSystem,
-    Money,
     Platform,
     PriceListSetting,
     TargetDocument,
@@ -43,6 +54,31 @@ class ApiModel(BaseModel):
 
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+TOLERANCE_PATTERN = r"^(0(\.[0-9]{1,2})?|1(\.0{1,2})?)$"
+
+
+def _tolerance(value: object) -> object:
+    """A decimal string from "0" to "1" (cents); no number, no other type is turned into one."""
+    if isinstance(value, Decimal):  # the default
+        return value
+    if not isinstance(value, str) or not re.fullmatch(TOLERANCE_PATTERN, value):
+        raise ValueError('must be a decimal string from "0" to "1" with at most 2 decimals, e.g. "0.05"')
+    return Decimal(value)
+
+
+RoundingTolerance = Annotated[
+    Decimal,
+    BeforeValidator(_tolerance),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": TOLERANCE_PATTERN,
+            "examples": ["0.05"],
+            "description": "How far a document may differ from the shop's total (EUR, 0 to 1)",
+        }
+    ),
+]
 OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 # --------------------------------------------------------------------------- shop credentials
@@ -89,6 +125,14 @@ class WixCredentials(ApiModel):
         ),
         examples=["3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a"],
     )
+    buyer_vat_id_field: str | None = Field(
+        default=None,
+        max_length=100,
+        description=(
+            "Title of the checkout custom field where business buyers enter their VAT number; "
+            'not given: "VAT ID"; empty: no VAT number is read'
+        ),
+    )
 
     @field_validator("site_id")
     @classmethod
@@ -109,16 +153,18 @@ class ConnectionSettings(ApiModel):
     """Everything a person sets for one shop connection except its credentials."""
 
     description: str = Field(default=_default("description"), max_length=200)
-    enabled: bool = _default("enabled")
-    import_orders: bool = _default("import_orders")
+    enabled: StrictBool = _default("enabled")
+    import_orders: StrictBool = _default("import_orders")
     target_document: TargetDocument = Field(
         default=_default("target_document"), description="What an imported order becomes in the ERP"
     )
-    auto_invoice_paid: bool = Field(
+    auto_invoice_paid: StrictBool = Field(
         default=_default("auto_invoice_paid"), description="Invoice paid orders automatically"
     )
-    polling_interval_seconds: int = Field(default=_default("polling_interval_seconds"), ge=60, le=86400)
-    first_import_lookback_days: int = Field(default=_default("first_import_lookback_days"), ge=0, le=365)
+    polling_interval_seconds: StrictInt = Field(default=_default("polling_interval_seconds"), ge=60, le=86400)
+    first_import_lookback_days: StrictInt = Field(
+        default=_default("first_import_lookback_days"), ge=0, le=365
+    )
     warehouse: OptionalName | None = Field(
         default=_default("warehouse"), description="ERP warehouse whose stock goes to the shop"
     )
@@ -126,9 +172,24 @@ class ConnectionSettings(ApiModel):
     price_lists: list[PriceListSetting] = Field(
         default_factory=list, description="B2C sent gross, B2B sent net unless send_gross says otherwise"
     )
-    stock_sync: bool = _default("stock_sync")
-    price_sync: bool = _default("price_sync")
-    rounding_tolerance: Money = Field(default=_default("rounding_tolerance"), ge=0, le=Decimal("1"))
+    stock_sync: StrictBool = _default("stock_sync")
+    price_sync: StrictBool = _default("price_sync")
+    rounding_tolerance: RoundingTolerance = _default("rounding_tolerance")
+    shadow: StrictBool = Field(
+        default=_default("shadow"),
+        description="Shadow mode: read and map orders, record the documents as they would be sent, "
+        "write nothing to the ERP or the shop",
+    )
+    reconcile_daily: StrictBool = Field(
+        default=_default("reconcile_daily"),
+        description="Reconcile the previous day every day; each difference becomes a needs-attention item",
+    )
+    reconcile_hour: StrictInt = Field(
+        default=_default("reconcile_hour"),
+        ge=0,
+        le=23,
+        description="The hour of the day (in the hub's reconciliation time zone) from which it runs",
+    )
 
     @field_validator("warehouse", "cost_center")
     @classmethod
@@ -160,18 +221,21 @@ class ConnectionUpdate(ApiModel):
     """Only the fields given change; credentials may be given in part (e.g. a new api_key only)."""
 
     description: str | None = None
-    enabled: bool | None = None
-    import_orders: bool | None = None
+    enabled: StrictBool | None = None
+    import_orders: StrictBool | None = None
     target_document: TargetDocument | None = None
-    auto_invoice_paid: bool | None = None
-    polling_interval_seconds: int | None = None
-    first_import_lookback_days: int | None = None
+    auto_invoice_paid: StrictBool | None = None
+    polling_interval_seconds: StrictInt | None = None
+    first_import_lookback_days: StrictInt | None = None
     warehouse: str | None = None
     cost_center: str | None = None
     price_lists: list[PriceListSetting] | None = None
-    stock_sync: bool | None = None
-    price_sync: bool | None = None
-    rounding_tolerance: Money | None = None
+    stock_sync: StrictBool | None = None
+    price_sync: StrictBool | None = None
+    rounding_tolerance: RoundingTolerance | None = None
+    shadow: StrictBool | None = None
+    reconcile_daily: StrictBool | None = None
+    reconcile_hour: StrictInt | None = None
     credentials: dict[str, str] | None = Field(
         default=None, description="Credential fields to replace; the others stay as they are"
     )
@@ -183,12 +247,78 @@ class ConnectionUpdate(ApiModel):
 class MetaKockaCredentials(ApiModel):
     company_id: str = Field(pattern=r"^\d{1,12}$", description="MetaKocka's numeric company id")
     secret_key: SecretStr = Field(min_length=8, max_length=512)
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        min_length=8,
+        max_length=512,
+        description="The stock webhook's client_secret in MetaKocka (signs its POSTs, HMAC-SHA1)",
+    )
+    cancel_status: NonEmptyStr | None = Field(
+        default=None,
+        max_length=100,
+        description="Your sales-order status for cancelled orders, exactly as in MetaKocka's status register",
+    )
 
 
 class EracuniCredentials(ApiModel):
+    """e-računi's documented login (its WS Authentication page): the API user's name and password,
+    sent as md5pass, and the organisation token; plus what fiscal verification needs."""
+
     username: NonEmptyStr
-    secret_key: SecretStr = Field(min_length=8, max_length=512, description="API key (secretKey)")
-    token: SecretStr = Field(min_length=4, max_length=512, description="Organisation token")
+    password: SecretStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=512,
+        description="The API user's password (sent only as md5pass)",
+    )
+    md5pass: SecretStr | None = Field(
+        default=None, description="Instead of the password: MD5 hex of the USER NAME in capitals + password"
+    )
+    token: SecretStr = Field(
+        min_length=4,
+        max_length=512,
+        description="Organisation token (Settings → Company settings → Web services)",
+    )
+    cash_register_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Electronic device that fiscally verifies invoices",
+    )
+    business_unit: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Business premises registered for fiscal verification",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,  # never stored or shown; the console does not offer it
+        description="Not accepted: e-računi logs in with md5pass",
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raise ValueError(
+                "e-računi's documented login is the API user's password (sent as md5pass), not a secret key: "
+                "enter password (or md5pass) instead"
+            )
+        return value
+
+    @field_validator("md5pass")
+    @classmethod
+    def _md5_hex(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[0-9a-fA-F]{32}", value.get_secret_value()):
+            raise ValueError("md5pass is 32 hexadecimal characters (or enter password instead)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_login(self) -> EracuniCredentials:
+        if (self.password is None) == (self.md5pass is None):
+            raise ValueError("give the API user's password or its md5pass (exactly one of them)")
+        return self
 
 
 ERP_CREDENTIALS_MODELS: dict[ErpSystem, type[ApiModel]] = {
@@ -201,8 +331,8 @@ class CompanyBase(ApiModel):
     name: NonEmptyStr = Field(max_length=200)
     country: CountryCode = _COMPANY["country"].default
     vat_id: str | None = Field(default=None, description="With the country prefix, e.g. SI12345678")
-    oss_registered: bool = _COMPANY["oss_registered"].default
-    fiscal_verification: bool = Field(
+    oss_registered: StrictBool = _COMPANY["oss_registered"].default
+    fiscal_verification: StrictBool = Field(
         default=_COMPANY["fiscal_verification"].default,
         description="Fiscally verify invoices (Slovenian davčno potrjevanje)",
     )
@@ -340,6 +470,9 @@ class TestResult(BaseModel):
     platform: Platform
     verdict: Verdict
     message: str = Field(description="What is wrong and what to do, in one sentence")
+    reason: str | None = Field(
+        default=None, description="The finer verdict, e.g. bad_key, wrong_site, unreachable, ok"
+    )
 
 
 class ConnectionStatus(BaseModel):
@@ -358,6 +491,9 @@ class ConnectionStatus(BaseModel):
     documents_by_state: dict[str, int]
     open_attention: int
     dead_letters: int = Field(description="Dead letters not replayed yet")
+    last_reconciled: date | None = Field(
+        default=None, description="The latest day the daily reconciliation finished"
+    )
 
 
 class DeadLetterOut(BaseModel):
@@ -380,7 +516,7 @@ class DeadLetterFilter(ApiModel):
     connection_id: str | None = None
     original_topic: str | None = None
     error_class: str | None = None
-    include_replayed: bool = False
+    include_replayed: StrictBool = False
 
 
 class AttentionOut(BaseModel):
@@ -420,3 +556,82 @@ class ValidationProblem(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+# --------------------------------------------------------------------------- documents, timeline, ERP test
+
+
+class DocumentOut(BaseModel):
+    idempotency_key: str
+    tenant_id: str
+    connection_id: str
+    order_external_id: str
+    order_number: str | None
+    kind: str
+    state: Literal["created", "failed"]
+    erp_document_id: str | None
+    erp_number: str | None
+    fiscal_zoi: str | None = Field(description="Fiscal verification: the invoice's protective mark (ZOI)")
+    fiscal_eor: str | None = Field(description="Fiscal verification: the tax authority's unique id (EOR)")
+    reason: str | None = Field(description="Why the ERP refused it, for a person")
+    code: str | None = Field(description="The ERP's own error code")
+    retryable: bool | None
+    settings_version: int
+    at: datetime
+    retried_at: datetime | None
+    retry_count: int
+
+
+class DocumentRetry(ApiModel):
+    idempotency_key: str | None = Field(default=None, description="One failed document; omit for every one")
+    connection_id: str | None = Field(default=None, description="Only this connection's failed documents")
+
+
+class SnapshotOut(BaseModel):
+    received_at: datetime
+    via: Literal["webhook", "poll", "replay", "other"]
+    origin: str | None
+    status: str
+    payment_status: str
+    total: str
+    currency: str
+    order_updated_at: datetime
+
+
+class TimelineDocument(BaseModel):
+    idempotency_key: str
+    kind: str
+    requested_at: datetime | None
+    why: list[str]
+    gross: str | None
+    fiscalize: bool | None
+    result: DocumentOut | None = Field(description="The ERP's answer; None while it is pending")
+    shadow: bool = Field(
+        default=False, description="Would send: mapped in shadow mode, recorded only, never sent to the ERP"
+    )
+
+
+class OrderTimeline(BaseModel):
+    connection_id: str
+    tenant_id: str
+    external_id: str
+    number: str
+    snapshots: list[SnapshotOut]
+    documents: list[TimelineDocument]
+    attention: list[str] = Field(description="Open needs-attention reasons")
+
+
+class ErpTestResult(BaseModel):
+    tenant_id: str
+    erp: ErpSystem
+    verdict: Verdict
+    reason: str | None = Field(
+        default=None, description="The finer verdict: ok, wrong_secret, wrong_account, unreachable, …"
+    )
+    message: str = Field(description="What is wrong and what to do, in one sentence")
+
+
+class DocumentRetryResult(BaseModel):
+    retried: list[str] = Field(description="Idempotency keys sent again")
+    skipped: dict[str, str] = Field(default_factory=dict, description="Idempotency key → why not")
+    message: str

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
+
+from storelink_kit.redact import redact_text
 
 MASK = "***"
 
@@ -14,6 +17,8 @@ def clear_values(credentials: BaseModel) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in type(credentials).model_fields:
         value = getattr(credentials, name)
+        if value is None:  # an optional setting left out
+            continue
         out[name] = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
     return out
 
@@ -51,3 +56,11 @@ def diff(
 
 def prefixed(prefix: str, data: dict[str, Any]) -> dict[str, Any]:
     return {f"{prefix}{k}": v for k, v in data.items()}
+
+
+def scrub_secrets(text: str, credentials: Mapping[str, str], secrets: frozenset[str]) -> str:
+    """A message for a person with every secret credential value masked (and log redaction applied)."""
+    for key, value in credentials.items():
+        if key in secrets and len(value) >= 4:
+            text = text.replace(value, MASK)
+    return redact_text(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -17,8 +18,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from storelink_contracts import Platform
 from storelink_control.schemas import CREDENTIALS_MODELS
-from storelink_control.secrecy import secret_fields
-from storelink_kit.redact import redact_text
+from storelink_control.secrecy import scrub_secrets, secret_fields
 
 log = logging.getLogger("storelink.control.testers")
 
@@ -38,6 +38,17 @@ class ConnectionTester(Protocol):
 class Outcome:
     verdict: Literal["ok", "failed", "unsupported", "timeout", "error"]
     message: str
+    reason: str | None = None
+    """The tester's own finer verdict (bad_key, wrong_site, unreachable…), when it gave one."""
+
+
+_REASON = re.compile(r"^([a-z][a-z_]{1,40}): (.+)$", re.DOTALL)
+
+
+def split_reason(message: str) -> tuple[str | None, str]:
+    """'bad_key: The API key…' → ('bad_key', 'The API key…'): one verdict, one sentence."""
+    match = _REASON.match(message)
+    return (match.group(1), match.group(2)) if match else (None, message)
 
 
 class TesterRegistry:
@@ -100,14 +111,13 @@ async def run_test(
         )
     if verdict not in ("ok", "failed"):
         return Outcome("error", f"The {platform.value} test gave an unknown verdict; tell support.")
-    return Outcome(verdict, _scrub(str(message), credentials, platform))
+    reason, sentence = split_reason(_scrub(str(message), credentials, platform))
+    return Outcome(verdict, sentence, reason)
 
 
 def _scrub(text: str, credentials: Mapping[str, str], platform: Platform) -> str:
     """Never echo a secret back, even if a tester put it in its message."""
     model = CREDENTIALS_MODELS.get(platform)
-    secrets = secret_fields(model) if model is not None else frozenset(credentials)
-    for key, value in credentials.items():
-        if key in secrets and len(value) >= 4:
-            text = text.replace(value, "***")
-    return redact_text(text)
+    return scrub_secrets(
+        text, credentials, secret_fields(model) if model is not None else frozenset(credentials)
+    )

@@ -1,1 +1,2 @@
-"""e-računi adapter: Sales{Quote,Order,Invoice}Create exactly once per idempotency key; stock out."""
+"""e-računi adapter: sales documents exactly once per idempotency key (orders cancelled and invoiced
+with the documented order methods); stock and product prices out."""

@@ -18,5 +18,5 @@ def make_client(
 ADAPTER = ErpAdapterSpec(
     erp=ErpSystem.ERACUNI,
     make_client=make_client,
-    placeholder_credentials={"username": "<username>", "secret_key": "<secret_key>", "token": "<token>"},
+    placeholder_credentials={"username": "<username>", "md5pass": "<md5pass>", "token": "<token>"},
 )

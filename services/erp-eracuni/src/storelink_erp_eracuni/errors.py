@@ -1,15 +1,14 @@
-"""e-računi's `response.status` envelope → errors a person can act on (errors may come with HTTP 500)."""
+"""e-računi's `response.status` envelope → errors a person can act on (errors may come with HTTP 500).
+
+The wording e-računi uses is not documented; what we rely on is assumption ER1-ER3
+(`storelink_erp_eracuni.assumptions`)."""
 
 from __future__ import annotations
 
 import re
 
+from storelink_erp_eracuni.assumptions import BUSY_PATTERNS
 from storelink_erp_kit.errors import ErpAuthFailed, ErpError, ErpRejected, ErpUnavailable
-
-BUSY_PATTERNS = (
-    "another web request is currently being processed",
-    "concurrent usage of atomic api operations",
-)
 
 
 class ErpBusy(ErpUnavailable):
@@ -28,17 +27,16 @@ def classify(description: str, *, method: str) -> ErpError:
     low = description.lower()
     if any(p in low for p in BUSY_PATTERNS):
         return ErpBusy("e-računi is still processing another request of this API user", code="locked")
-    if "secretkey" in low.replace(" ", "") or "secret key" in low or "password" in low:
+    if "password" in low or "md5pass" in low or ("login" in low and "token" not in low):
         return ErpAuthFailed(
-            "e-računi rejected the username or secret key: create a new API key in e-računi "
-            "(Nastavitve → API) "
-            "and enter it with the username in the connection settings",
+            "e-računi rejected the user name or password (md5pass): enter the API user's name and password "
+            "as set in e-računi in the company's e-računi settings",
             code="auth:secret",
         )
     if "token" in low and ("invalid" in low or "unknown" in low or "not valid" in low):
         return ErpAuthFailed(
-            "e-računi does not know the organization token: copy the token of the organization from e-računi "
-            "into the connection settings",
+            "e-računi does not know the organization token: copy it from e-računi (Settings → Company "
+            "settings → Web services - API) into the company's e-računi settings",
             code="auth:token",
         )
     if re.search(r"privilege|permission|not authori[sz]ed|access denied", low):

@@ -1,9 +1,15 @@
 """DocumentRequested → the exact MetaKocka `put_document` request (pure; no I/O).
 
-Rules (erp-apis.md §1.5–1.8): shop order number in `title` and `buyer_order`; B2C lines carry the
-gross `price_with_tax`, B2B lines the net `price`; every line carries `tax_factor`; shipping, fees
-and discounts are separate service lines; `delivery_type` and `method_of_payment` are always set;
-`mark_paid` when the order is paid; fiscal verification (`send_to_furs`) for fiscalized bills.
+Rules (metakocka_api_base docs/documents_put_document*.md, read 2026-12-01): shop order number in
+`title` and `buyer_order`; B2C lines carry the gross `price_with_tax`, B2B lines the net `price`;
+every line carries `tax_factor`; shipping, fees and discounts are separate service lines; the due
+date `duo_payment` on every document; `mark_paid` when the order is paid; credit notes link the
+invoice by its number (`credit_note_bill`). Assumed (storelink_erp_metakocka.assumptions):
+`delivery_type` and `method_of_payment` always set, fiscal verification (`send_to_furs`) of credit
+notes through put_document, cancellations through change_document_status.
+
+A fiscally verified invoice is the documented `v1/json/put_sales_bill` request with `send_to_furs`
+(docs/put_sales_bill_send_to_furs.md), built by `build_put_sales_bill`.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from storelink_contracts import (
 )
 from storelink_contracts.money import format_decimal
 from storelink_erp_kit.client import ErpDocumentRef
+from storelink_erp_metakocka.assumptions import CANCEL_STATUS_KEY, PUT_SALES_BILL_CURRENCY
 from storelink_erp_metakocka.countries import country_name
 
 DOC_TYPES: dict[DocumentKind, str] = {
@@ -37,6 +44,7 @@ DOC_TYPES: dict[DocumentKind, str] = {
     DocumentKind.CREDIT_NOTE: "sales_bill_credit_note",
 }
 BILLS = {"sales_bill_domestic", "sales_bill_foreign"}
+FISCAL_DOC_TYPES = BILLS | {"sales_bill_credit_note"}
 
 DEFAULT_PAYMENT_TYPES: dict[PaymentMethod, str] = {
     PaymentMethod.CARD: "Kartica",
@@ -69,6 +77,8 @@ class MetakockaOptions:
     default_delivery_type: str = "Dostava"
     unit: str = "kos"
     home_country: str = "SI"
+    cancel_status: str | None = None
+    """The company's own "cancelled" sales-order status (assumptions.CANCEL_STATUS_KEY)."""
 
     @classmethod
     def from_credentials(cls, creds: dict[str, Any]) -> MetakockaOptions:
@@ -83,6 +93,9 @@ class MetakockaOptions:
             service_codes=codes,
             default_delivery_type=str(creds.get("default_delivery_type") or "Dostava"),
             unit=str(creds.get("unit") or "kos"),
+            cancel_status=str(creds[CANCEL_STATUS_KEY]).strip() or None
+            if creds.get(CANCEL_STATUS_KEY)
+            else None,
         )
 
 
@@ -201,18 +214,10 @@ def build_put_document(
     body["order_create_ts"] = doc.order_updated_at.isoformat()
     if doc.legal_note:
         body["notes"] = doc.legal_note
-    if doc_type in BILLS:
+    if doc_type in BILLS or doc_type == "sales_bill_credit_note":
         body["service_to_date"] = mk_date(doc.issued_at)
-    if doc_type == "sales_bill_foreign" and doc.tax_treatment in (
-        TaxTreatment.INTRA_COMMUNITY,
-        TaxTreatment.EXPORT,
-    ):
-        taxed = [ln.name for ln in doc.lines if ln.tax_rate]
-        if taxed:
-            raise MappingError(
-                f"a {doc.tax_treatment.value} invoice may carry only 0 % lines, but {', '.join(taxed)} "
-                "carry VAT: check the buyer's VAT id and the tax rules"
-            )
+    body["duo_payment"] = mk_date(doc.issued_at)
+    _check_zero_rated(doc, doc_type)
     if doc_type == "sales_bill_credit_note":
         product_lines = any(ln.kind is LineKind.PRODUCT for ln in doc.lines)
         if related is not None and related.number:
@@ -225,12 +230,120 @@ def build_put_document(
         paid_at = doc.payment.paid_at or doc.issued_at
         body["mark_paid"] = [{"payment_type": payment_type, "date": mk_day(paid_at)}]
     if doc.fiscalize:
-        if doc_type not in BILLS:
-            raise MappingError(f"fiscal verification applies to invoices, not to {doc_type}")
-        if doc.payment is None:
+        if doc_type not in FISCAL_DOC_TYPES:
+            raise MappingError(f"fiscal verification applies to invoices and credit notes, not to {doc_type}")
+        if doc_type in BILLS:
             raise MappingError(
-                "a fiscally verified invoice needs its payment (cash, card, cash on delivery) on the "
-                "document; the order carries no payment"
+                "a fiscally verified invoice is made with put_sales_bill (build_put_sales_bill), the only "
+                "documented way to verify a bill"
             )
-        body["send_to_furs"] = "true"
+        body["send_to_furs"] = "true"  # a credit note (assumptions.SEND_TO_FURS_ON_PUT_DOCUMENT)
+    return body
+
+
+def sent_with_put_sales_bill(doc: DocumentRequested) -> bool:
+    """A fiscally verified invoice goes through `v1/json/put_sales_bill` with `send_to_furs`: the
+    only documented way to verify a bill (put_sales_bill_send_to_furs.md)."""
+    return doc.fiscalize and DOC_TYPES.get(doc.kind) in BILLS
+
+
+def _check_fiscal_payment(doc: DocumentRequested, doc_type: str) -> None:
+    if doc.payment is None and doc_type in BILLS:
+        raise MappingError(
+            "a fiscally verified invoice needs its payment (cash, card, cash on delivery) on the "
+            "document; the order carries no payment"
+        )
+
+
+def build_put_sales_bill(doc: DocumentRequested, options: MetakockaOptions | None = None) -> dict[str, Any]:
+    """A fiscally verified invoice as the documented `put_sales_bill` request with `send_to_furs`
+    (put_sales_bill_send_to_furs.md, put_sales_bill_examples.md; without credentials): dates as
+    dd.mm.yyyy, `foreign` for a foreign bill, the delivery address inside the partner, `mark_paid`,
+    lines with `tax_factor` (README 22.2.2021). MetaKocka answers with furs_zoi / furs_eor."""
+    options = options or MetakockaOptions()
+    doc_type = doc_type_of(doc.kind)
+    if doc_type not in BILLS:
+        raise MappingError(f"put_sales_bill makes invoices, not {doc_type}")
+    if not doc.lines:
+        raise MappingError("the document has no lines")
+    _check_fiscal_payment(doc, doc_type)
+    if doc.currency != PUT_SALES_BILL_CURRENCY:
+        raise MappingError(
+            f"MetaKocka documents fiscally verified bills (put_sales_bill) without a currency, so a bill in "
+            f"{doc.currency} cannot be verified automatically: issue and verify the invoice of order "
+            f"{doc.order_number} in MetaKocka by hand"
+        )
+    _check_zero_rated(doc, doc_type)
+    assert doc.payment is not None
+    day = mk_day(doc.issued_at)
+    payment_type = options.payment_types[doc.payment.method]
+    partner = party(doc.buyer, doc.billing_address, options)
+    if doc.shipping_address is not None:
+        partner["partner_delivery_address"] = {
+            "street": ", ".join(p for p in (doc.shipping_address.street, doc.shipping_address.street2) if p),
+            "post_number": doc.shipping_address.postal_code or "",
+            "city": doc.shipping_address.city or "",
+            "country": country_name(doc.shipping_address.country),
+        }
+    body: dict[str, Any] = {}
+    if doc_type == "sales_bill_foreign":
+        body["foreign"] = "true"
+    body.update(
+        bill_date=day,
+        payment_date=day,  # assumptions.DUE_DATE_IS_DOCUMENT_DATE
+        buyer_order=doc.order_number,
+        title=doc.order_number,
+        send_to_furs="true",
+        partner=partner,
+    )
+    if doc.warehouse:
+        body["warehouse"] = doc.warehouse
+    if doc.cost_center:  # [A] assumptions.PUT_SALES_BILL_SHARED_FIELDS
+        body["profit_center"] = doc.cost_center
+    if doc.legal_note:  # [A] assumptions.PUT_SALES_BILL_SHARED_FIELDS
+        body["notes"] = doc.legal_note
+    body["mark_paid"] = [{"payment_type": payment_type, "date": mk_day(doc.payment.paid_at or doc.issued_at)}]
+    gross = doc.prices_include_tax
+    body["product_list"] = [product_line(ln, i, gross, options) for i, ln in enumerate(doc.lines, start=1)]
+    return body
+
+
+def _check_zero_rated(doc: DocumentRequested, doc_type: str) -> None:
+    if doc_type == "sales_bill_foreign" and doc.tax_treatment in (
+        TaxTreatment.INTRA_COMMUNITY,
+        TaxTreatment.EXPORT,
+    ):
+        taxed = [ln.name for ln in doc.lines if ln.tax_rate]
+        if taxed:
+            raise MappingError(
+                f"a {doc.tax_treatment.value} invoice may carry only 0 % lines, but {', '.join(taxed)} "
+                "carry VAT: check the buyer's VAT id and the tax rules"
+            )
+
+
+def build_cancellation(
+    doc: DocumentRequested, options: MetakockaOptions, related: ErpDocumentRef | None
+) -> dict[str, Any]:
+    """The change_document_status request (change_document_status.md) that marks a not-invoiced
+    sales order cancelled; a MappingError saying what a person must do where there is no
+    documented way (offers) or the company's cancelled status is not configured."""
+    cancelled = (doc.refers_to or "").rsplit(":", 1)[-1]
+    if cancelled != "sales_order":
+        what = "offer" if cancelled == "offer" else "document"
+        raise MappingError(
+            f"order {doc.order_number} was cancelled in the shop; MetaKocka documents no call that cancels "
+            f"an {what}: mark the {what} of order {doc.order_number} as cancelled (or delete it) in "
+            "MetaKocka by hand"
+        )
+    if not options.cancel_status:
+        raise MappingError(
+            f"order {doc.order_number} was cancelled in the shop: set its sales order in MetaKocka to your "
+            "cancelled status by hand, or enter that status name as cancel_status in the company's "
+            "MetaKocka settings so Storelink sets it"
+        )
+    body: dict[str, Any] = {"doc_type": "sales_order", "status_code": options.cancel_status}
+    if related is not None:
+        body["mk_id"] = related.erp_id
+    else:
+        body["buyer_order"] = doc.order_number
     return body

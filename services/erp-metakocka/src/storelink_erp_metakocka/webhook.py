@@ -10,9 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,7 +21,8 @@ from storelink_erp_kit.client import StockLevel
 from storelink_erp_kit.errors import ErpError
 from storelink_erp_kit.polling import publish_changes, stock_events
 from storelink_erp_kit.service import Adapter
-from storelink_erp_metakocka.client import MetakockaClient, parse_decimal
+from storelink_erp_metakocka.client import MetakockaClient, parse_stock_levels
+from storelink_kit.jsonbody import parse_json_body
 
 SIGNATURE_HEADER = "X-MetaKocka-Signature"
 EVENT_HEADER = "X-MetaKocka-Event"
@@ -34,17 +33,15 @@ def signature(body: bytes, secret: str) -> str:
 
 
 def signature_valid(body: bytes, secret: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(signature(body, secret), given or "")
+    """Constant-time, on bytes: a header with non-ASCII characters is just a wrong signature."""
+    if not given:
+        return False
+    return hmac.compare_digest(signature(body, secret).encode(), given.encode("utf-8", "surrogatepass"))
 
 
 def levels_from_body(data: dict[str, Any], marks: dict[str, str]) -> list[StockLevel]:
-    totals: dict[tuple[str, str], Decimal] = {}
-    for row in data.get("stock_list") or []:
-        mark = marks.get(str(row.get("warehouse_id")), str(row.get("warehouse_id")))
-        code = str(row.get("code") or row.get("count_code"))
-        raw = row.get("free_amount") if row.get("free_amount") not in (None, "") else row.get("amount")
-        totals[(mark, code)] = totals.get((mark, code), Decimal(0)) + parse_decimal(raw)
-    return [StockLevel(warehouse=w, sku=s, quantity=q) for (w, s), q in sorted(totals.items())]
+    """The webhook body has the warehouse_stock answer's shape (webhooks.md, read 2026-12-01)."""
+    return parse_stock_levels(data, marks)
 
 
 def create_webhook_app(adapter: Adapter) -> FastAPI:
@@ -69,12 +66,12 @@ def create_webhook_app(adapter: Adapter) -> FastAPI:
         if not signature_valid(body, client.webhook_secret, request.headers.get(SIGNATURE_HEADER)):
             return JSONResponse({"status": "error", "reason": "signature does not match"}, status_code=401)
         try:
-            data = json.loads(body)
+            data = parse_json_body(body)
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             marks = await client.warehouses()
             levels = levels_from_body(data, marks)
-        except (ValueError, ErpError) as exc:
+        except (ValueError, ErpError) as exc:  # JsonBodyError is a ValueError
             reason = exc.reason if isinstance(exc, ErpError) else f"body is not a stock list: {exc}"
             return JSONResponse({"status": "error", "reason": reason}, status_code=400)
         if conn.warehouse:

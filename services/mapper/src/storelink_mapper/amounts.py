@@ -13,6 +13,11 @@ Rules (erp-apis.md 3.4, prior-art 2.3):
 - The document total is compared with the shop's own total: equal is fine; a difference within the
   connection's tolerance becomes an explicit 0 % rounding line; anything larger is not guessed and
   is reported as a problem a person can act on.
+- The document's VAT is compared with the shop's own VAT, in total and per rate when the shop reports
+  its breakdown, whenever the document keeps the shop's rates (domestic, or OSS with the shop's own
+  destination rates): a rate lost on the way (a silent 0 %) is a problem, even where gross prices make
+  the gross total reconcile. Allowed: the connection's tolerance plus a cent per line (line-by-line
+  versus whole-order rounding).
 - Derived unit prices carry four decimals (ERPs store high-precision nets); line amounts are cents.
 """
 
@@ -180,6 +185,8 @@ class Priced:
     totals: DocumentTotals
     why: tuple[str, ...]
     problems: tuple[str, ...]
+    rates_kept: bool = True
+    """Every line carries the rate the shop charged (no exemption, no OSS rate change)."""
 
 
 RateFor = Callable[[Decimal], Decimal | None]
@@ -230,6 +237,7 @@ def price_order(
             )
         )
     charges.extend(coupon_charges(order, products))
+    rates_kept = all(c.rate == c.shop_rate for c in charges)
     include = order.prices_include_tax
     lines = [price_line(c, include) for c in charges]
     gross = sum((line.gross for line in lines), ZERO)
@@ -256,7 +264,50 @@ def price_order(
             why.append(f"rounding line {residual} {cur}: within the connection's tolerance {tolerance} {cur}")
         else:
             problems.append(_mismatch_reason(order, gross, residual, tolerance, exempt_label))
-    return Priced(lines, totals_of(lines), tuple(why), tuple(problems))
+    return Priced(lines, totals_of(lines), tuple(why), tuple(problems), rates_kept)
+
+
+def _percent(rate: Decimal) -> str:
+    return format(rate.normalize(), "f")
+
+
+def tax_problems(order: OrderReceived, priced: Priced, tolerance: Decimal) -> list[str]:
+    """The document's VAT against the shop's own VAT (total, and per rate when reported).
+
+    Only when the document keeps the shop's rates: an exemption or an OSS rate change makes a
+    different VAT right (the gross comparison speaks for those).
+    """
+    if not priced.rates_kept:
+        return []
+    cur = order.currency
+    shop = order.totals
+    doc = priced.totals
+    problems: list[str] = []
+    allowance = tolerance + CENT * len(priced.lines)
+    if abs(doc.tax - shop.tax) > allowance:
+        problems.append(
+            f"the document's VAT {doc.tax} {cur} differs from the shop's own VAT {shop.tax} {cur} by "
+            f"{plain(doc.tax - shop.tax)} {cur} (more than {allowance} {cur} of rounding): a tax rate was "
+            "lost or is wrong on the way from the shop; check the tax rates of the order's products and "
+            "shipping in the shop, then save the order again"
+        )
+    if shop.tax_by_rate is None:
+        return problems
+    lines_at: dict[Decimal, int] = {}
+    for line in priced.lines:
+        lines_at[line.tax_rate] = lines_at.get(line.tax_rate, 0) + 1
+    shop_at = {b.rate: b.tax for b in shop.tax_by_rate}
+    doc_at = {b.rate: b.tax for b in doc.by_rate}
+    for rate in sorted(set(shop_at) | set(doc_at), reverse=True):
+        ours, theirs = doc_at.get(rate, ZERO), shop_at.get(rate, ZERO)
+        room = tolerance + CENT * lines_at.get(rate, 0)
+        if abs(ours - theirs) > room:
+            problems.append(
+                f"VAT at {_percent(rate)} %: the document has {ours} {cur}, the shop charged {theirs} {cur} "
+                f"(more than {room} {cur} apart): a line is taxed at a different rate than in the shop; "
+                "check the products' tax rates in the shop, then save the order again"
+            )
+    return problems
 
 
 def _mismatch_reason(

@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from storelink_kit.broker import consumer_options, make_broker
+from storelink_kit.broker import consumer_options, make_broker, producer_options
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
 from storelink_kit.observability import instrument
 from storelink_kit.service import make_app, serve
@@ -56,9 +59,21 @@ class MapperSettings(ServiceSettings):
 class Mapper:
     broker: KafkaBroker
     service: MapperService
+    publisher: PipelinedPublisher
+    """Documents and attention items go out through its own producer, stopped after the broker."""
     registry: ConnectionRegistry
     routes: list[tuple[str, Any]]
     """Extra HTTP routes (`/metrics`)."""
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Mapper]:
+        """Broker started (consuming) inside; on exit the broker stops, then the publisher's producer."""
+        try:
+            async with self.broker:
+                await self.broker.start()
+                yield self
+        finally:
+            await self.publisher.close()
 
 
 def tune_gc(young_threshold: int) -> None:
@@ -81,15 +96,18 @@ def build(settings: MapperSettings) -> Mapper:
     """Broker with the registry feed and the orders subscriber; nothing connects until it starts."""
     broker = make_broker(settings)
     routes = instrument(broker, settings.service_name)
-    # One batch of orders yields ~900 records; at aiokafka's default 16 kB per partition batch, the
-    # idempotent producer (one request in flight per partition) needs ~150 sequential round trips.
-    # make_broker takes no producer options, so set it on the producer's connection arguments.
-    broker._connection_kwargs["max_batch_size"] = settings.producer_batch_bytes
     topics = settings.kafka.topics
     registry = ConnectionRegistry()
+
+    def documents_producer() -> AIOKafkaProducer:
+        # One batch of orders yields ~900 records; at aiokafka's default 16 kB per partition batch, the
+        # idempotent producer (one request in flight per partition) needs ~150 sequential round trips.
+        return AIOKafkaProducer(**producer_options(settings), max_batch_size=settings.producer_batch_bytes)
+
+    publisher = PipelinedPublisher(broker, topics, SOURCE, producer=documents_producer)
     service = MapperService(
         broker,
-        PipelinedPublisher(broker, topics, SOURCE),
+        publisher,
         registry,
         service_name=settings.service_name,
         recency=Recency(settings.recency_capacity),
@@ -126,7 +144,7 @@ def build(settings: MapperSettings) -> Mapper:
     )
     subscriber(map_orders)
 
-    return Mapper(broker, service, registry, routes)
+    return Mapper(broker, service, publisher, registry, routes)
 
 
 async def _raw_body(message: Any) -> None:
@@ -143,7 +161,9 @@ def make_asgi(settings: MapperSettings) -> AsgiFastStream:
     """The deployed service: the process is the mapper's alone, so it may tune the collector."""
     mapper = build(settings)
     tune_gc(settings.gc_young_threshold)
-    return make_app(mapper.broker, extra_routes=mapper.routes)
+    app = make_app(mapper.broker, extra_routes=mapper.routes, kafka=settings.kafka)
+    app.after_shutdown(mapper.publisher.close)  # once the broker's consumers are stopped
+    return app
 
 
 def main() -> None:

@@ -88,6 +88,21 @@ def fiscal_rule(order: OrderReceived, company: CompanyProfile) -> tuple[bool, st
     return False, f"no fiscal verification: payment by {method.value} is not cash-like"
 
 
+def primary_document(order: OrderReceived, target: TargetDocument) -> Planned:
+    """The offer or sales order the connection's target document asks for."""
+    primary = DocumentKind.OFFER if target is TargetDocument.OFFER else DocumentKind.SALES_ORDER
+    return Planned(primary, order.created_at, (f"target document: {primary.value} (connection setting)",))
+
+
+def unknown_method_note(order: OrderReceived) -> str:
+    return (
+        f"order {order.number} is paid, but the shop did not say how (payment method unknown), so it "
+        "cannot be told whether its invoice must be fiscally verified (card and cash payments must be): "
+        "the invoice was not made. Make it by hand in the ERP (fiscally verified if the order was paid "
+        "by card or cash), or record the payment method in the shop and save the order again"
+    )
+
+
 def decide(order: OrderReceived, connection: ConnectionConfigured) -> Plan:
     if not connection.enabled:
         return Plan((), skipped="the connection is disabled")
@@ -100,8 +115,14 @@ def decide(order: OrderReceived, connection: ConnectionConfigured) -> Plan:
     fiscal, fiscal_why = fiscal_rule(order, company)
     docs: list[Planned] = []
     notes: list[str] = []
+    # A paid invoice whose payment method is unknown may need fiscal verification or may not: it is
+    # never made unverified on a guess; a person decides (or a newer snapshot brings the method).
+    hold_invoice = paid and company.fiscal_verification and order.payment_method is PaymentMethod.UNKNOWN
 
     invoice: Planned | None = None
+    if hold_invoice and (target is TargetDocument.INVOICE or connection.auto_invoice_paid):
+        held = () if target is TargetDocument.INVOICE else (primary_document(order, target),)
+        return Plan(held, notes=(unknown_method_note(order),))
     if target is TargetDocument.INVOICE:
         invoice = Planned(
             inv_kind,
@@ -112,10 +133,8 @@ def decide(order: OrderReceived, connection: ConnectionConfigured) -> Plan:
         )
         docs.append(invoice)
     else:
-        primary = DocumentKind.OFFER if target is TargetDocument.OFFER else DocumentKind.SALES_ORDER
-        docs.append(
-            Planned(primary, order.created_at, (f"target document: {primary.value} (connection setting)",))
-        )
+        primary = primary_document(order, target)
+        docs.append(primary)
         if paid and connection.auto_invoice_paid:
             invoice = Planned(
                 inv_kind,
@@ -128,6 +147,7 @@ def decide(order: OrderReceived, connection: ConnectionConfigured) -> Plan:
                 ),
                 with_payment=True,
                 fiscalize=fiscal,
+                refers_to=primary.kind if primary.kind is DocumentKind.SALES_ORDER else None,
             )
             docs.append(invoice)
 

@@ -18,7 +18,7 @@ from storelink_contracts import (
     PriceListKind,
     TaxTreatment,
 )
-from storelink_mapper.amounts import Priced, price_order
+from storelink_mapper.amounts import Priced, price_order, tax_problems
 from storelink_mapper.construct import construct
 from storelink_mapper.decide import Planned, decide
 from storelink_mapper.keys import idempotency_key
@@ -100,6 +100,7 @@ def map_order(order: OrderReceived, connection: ConnectionConfigured | None) -> 
         exempt_label=_EXEMPT_LABEL.get(tax.treatment),
     )
     problems.extend(priced.problems)
+    problems.extend(tax_problems(order, priced, connection.rounding_tolerance))
     if problems:
         return MappingResult(attention=problems + list(plan.notes))
     price_list, price_list_why = choose_price_list(order, connection)
@@ -159,4 +160,5 @@ def _document(
         price_list=price_list,
         refers_to=idempotency_key(cid, ext, planned.refers_to) if planned.refers_to else None,
         why=[*planned.why, *common_why],
+        shadow=connection.shadow,
     )

@@ -4,7 +4,10 @@ The kit's `publish_many` goes through FastStream's publish pipeline for every re
 about twice as much CPU per record as aiokafka's own `send`; the mapper publishes 1-3 records per
 order, so the send path is a large part of its cost. Here:
 
-- the records go into one record batch per topic-partition (aiokafka's `create_batch`/`send_batch`).
+- the records go through an `AIOKafkaProducer` of the publisher's own (built from the kit's
+  `producer_options`: idempotent, acks=all), started on first use and stopped by `close()`, into one
+  record batch per topic-partition: aiokafka's public batch API, `create_batch`/`send_batch` (aiokafka
+  docs/examples/batch_produce.rst and docs/api.rst at 0.14.0, read 2026-12-02).
   A submitted batch enters the same accumulator `send` fills, so the sender stamps it with the
   idempotent producer id and sequence when it drains it and acks=all applies; every batch is handed
   over first, then all acknowledgements are awaited together, and only then does the handler return
@@ -15,9 +18,11 @@ order, so the send path is a large part of its cost. Here:
   the id is a random (version 4) UUID per record. The returned envelopes are built from the same
   parts, and the tests check record headers equal `Envelope.to_headers()` of them;
 - the partition is computed once per topic and key (an order's documents share its key) with
-  Kafka's default partitioner (`partitioning.py`), unless the producer was given another one.
+  Kafka's default partitioner (`partitioning.py`) over the topic's partitions as the producer's public
+  `partitions_for` gives them; the producer is ours and built without a partitioner, so that is the
+  one `send` would use.
 
-Falls back to the kit's path when the broker's producer is not reachable (e.g. the in-memory test
+Without a producer factory it is the kit's path (FastStream's publish, e.g. on the in-memory test
 broker). It keeps what the kit's instrumentation does on publish: the current trace context goes
 into every record's headers (so the ERP adapter continues the batch's trace) and acknowledged events
 are counted in `storelink_events_published_total`. A candidate for the kit itself.
@@ -28,15 +33,15 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
-from aiokafka.partitioner import DefaultPartitioner
 from opentelemetry import propagate
 
-from storelink_contracts import Envelope, Event
+from storelink_contracts import Envelope, Event, TopicNames
 from storelink_contracts.envelope import (
     CONTENT_TYPE,
     H_CAUSATION,
@@ -56,10 +61,48 @@ from storelink_kit.publishing import EventPublisher
 from storelink_mapper.construct import construct
 from storelink_mapper.partitioning import partition_for
 
+if TYPE_CHECKING:
+    from faststream.kafka import KafkaBroker
+
 Headers = list[tuple[str, bytes]]
 
 
 class PipelinedPublisher(EventPublisher):
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        topics: TopicNames,
+        source: str,
+        producer: Callable[[], AIOKafkaProducer] | None = None,
+    ) -> None:
+        """`producer` builds the (not yet started) producer; None: the kit's path through `broker`."""
+        super().__init__(broker, topics, source)
+        self._make_producer = producer
+        self._starting = asyncio.Lock()
+        self.producer: AIOKafkaProducer | None = None
+        """The started producer, once the first batch (or `connect`) started it."""
+
+    async def connect(self) -> AIOKafkaProducer | None:
+        """The started producer (started now if need be); None when publishing takes the kit's path."""
+        if self.producer is not None or self._make_producer is None:
+            return self.producer
+        async with self._starting:
+            if self.producer is None:
+                producer = self._make_producer()
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self.producer = producer
+        return self.producer
+
+    async def close(self) -> None:
+        """Stop the producer (after the broker stopped its consumers: nothing is sent any more)."""
+        producer, self.producer = self.producer, None
+        if producer is not None:
+            await producer.stop()
+
     def envelope(
         self, event: Event, *, caused_by: Envelope | None = None, origin: str | None = None
     ) -> Envelope:
@@ -69,13 +112,6 @@ class PipelinedPublisher(EventPublisher):
         return _caused_envelope(
             str(uuid.uuid4()), event, caused_by, self.source, datetime.now(UTC), origin or caused_by.origin
         )
-
-    def _aiokafka_producer(self) -> Any | None:
-        try:
-            producer = self.broker._producer._producer.producer  # type: ignore[attr-defined]
-        except Exception:  # not connected, or a test broker without a real producer
-            return None
-        return producer if hasattr(producer, "send_batch") and hasattr(producer, "_sender") else None
 
     async def publish_many(
         self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
@@ -105,7 +141,7 @@ class PipelinedPublisher(EventPublisher):
 
         None when there is no aiokafka producer to hand them to (the caller takes the kit's path).
         """
-        producer = self._aiokafka_producer()
+        producer = await self.connect()
         if producer is None:
             return None
         now = datetime.now(UTC)
@@ -115,22 +151,16 @@ class PipelinedPublisher(EventPublisher):
         partitions: dict[tuple[str, bytes], int] = {}
         partition_ids: dict[str, list[int]] = {}
         builders: dict[tuple[str, int], list[Any]] = {}
-        default_partitioner = isinstance(producer._partitioner, DefaultPartitioner)
         for event, caused_by in events:
             topic = names.get(event.topic)
             if topic is None:
                 topic = names[event.topic] = self.topics.name(event.topic)
-                await producer.client._wait_on_metadata(topic)  # what send does first, for partitioning
-                partition_ids[topic] = sorted(producer._metadata.partitions_for_topic(topic))
+                partition_ids[topic] = sorted(await producer.partitions_for(topic))  # waits for metadata
             counts[(topic, event.event_type)] = counts.get((topic, event.event_type), 0) + 1
             key = event.message_key().encode()
             partition = partitions.get((topic, key))
             if partition is None:
-                partition = partitions[(topic, key)] = (
-                    partition_for(key, partition_ids[topic])
-                    if default_partitioner
-                    else producer._partition(topic, None, key, None, key, None)
-                )
+                partition = partitions[(topic, key)] = partition_for(key, partition_ids[topic])
             event_id, record_headers = headers.write(event, caused_by)
             value = event.__pydantic_serializer__.to_json(event)  # = encode_event, minus a call layer
             _append(producer, builders, topic, partition, key, value, record_headers)
@@ -241,7 +271,7 @@ def _uuid4() -> str:
 
 
 def _append(
-    producer: Any,
+    producer: AIOKafkaProducer,
     builders: dict[tuple[str, int], list[Any]],
     topic: str,
     partition: int,

@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from storelink_contracts import ConnectionConfigured, ConnectionRemoved, EnvelopeError, decode_event
 from storelink_kit.connections import ConnectionRegistry
@@ -22,19 +23,12 @@ async def load_connections(
     bootstrap: str, topic: str, registry: ConnectionRegistry, *, timeout: float = 60.0
 ) -> int:
     """Apply every settings event now on `topic` to `registry`; returns how many were read."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    partitions = await _partitions_of(bootstrap, topic, deadline)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer._client.force_metadata_update()
-        partitions = consumer.partitions_for_topic(topic)
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not partitions:
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"topic {topic!r} not found while loading connection settings")
-            await consumer._client.force_metadata_update()
-            await asyncio.sleep(0.1)
-            partitions = consumer.partitions_for_topic(topic)
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = [TopicPartition(topic, p) for p in partitions]
         ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
         wanted = {tp: end for tp, end in ends.items() if end > 0}
         consumer.assign(tps)
@@ -57,6 +51,27 @@ async def load_connections(
         return read
     finally:
         await consumer.stop()
+
+
+async def _partitions_of(bootstrap: str, topic: str, deadline: float) -> list[int]:
+    """The topic's partition ids, waiting until it exists (it may be being created right now).
+
+    Asks for every topic's metadata (the admin client's public `describe_topics()`): naming the topic
+    in a metadata request could make a broker with automatic topic creation create it, uncompacted.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        while True:
+            described = await admin.describe_topics()
+            found = [t for t in described if t["topic"] == topic and t["partitions"]]
+            if found:
+                return sorted(p["partition"] for p in found[0]["partitions"])
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"topic {topic!r} not found while loading connection settings")
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
 
 
 def _apply(

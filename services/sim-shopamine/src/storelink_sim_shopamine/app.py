@@ -19,7 +19,7 @@ from urllib.parse import unquote
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from storelink_sim_shopamine.state import Call, Shop, Sim, SimError, parse_iso
+from storelink_sim_shopamine.state import Call, Fault, Shop, Sim, SimError, parse_iso
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -54,11 +54,9 @@ def _page_params(request: Request) -> tuple[int, int]:
 
 
 def _paged(rows: list[dict[str, Any]], page: int, limit: int) -> dict[str, Any]:
-    total = len(rows)
-    return {
-        "data": rows[(page - 1) * limit : page * limit],
-        "paging": {"page": page, "limit": limit, "total": total, "pages": max(1, math.ceil(total / limit))},
-    }
+    """Documented (https://misc.shopamine.com/restapi/, read 2026-12-01): a list answer is a JSON
+    object with a single field `data`. Paging by `page` / `limit` is assumption LIST_PAGE_PARAM."""
+    return {"data": rows[(page - 1) * limit : page * limit]}
 
 
 def _retry_after(wait: float, shop: Shop) -> str:
@@ -234,7 +232,11 @@ def make_app(sim: Sim) -> FastAPI:
         )
         for item in body.get("items", []):
             shop.add_item(
-                item.get("sku"), name=item.get("name"), stock_amount=int(item.get("stock_amount", 0))
+                item.get("sku"),
+                name=item.get("name"),
+                stock_amount=int(item.get("stock_amount", 0)),
+                price=item.get("price"),
+                price_b2b=item.get("price_b2b"),
             )
         for order in body.get("orders", []):
             shop.add_order(order)
@@ -249,7 +251,23 @@ def make_app(sim: Sim) -> FastAPI:
 
     @app.post("/_sim/faults")
     async def add_fault(request: Request) -> Response:
+        """One-off faults (`status`, `times`, ...), or every `every`-th API call failing in turn as
+        each fault of `cycle` (`{"every": 5, "cycle": [{"status": 429, "retry_after": 1}, ...]}`;
+        `{"every": 0}` ends it)."""
         body = await _body(request)
+        if "every" in body:
+            with sim.lock:
+                sim.fail_every = int(body["every"])
+                sim.fail_cycle = [
+                    Fault(
+                        int(f.get("status", 503)),
+                        0,
+                        retry_after=float(f["retry_after"]) if f.get("retry_after") is not None else None,
+                        delay=float(f.get("delay", 0)),
+                    )
+                    for f in body.get("cycle", [])
+                ]
+            return _json({"every": sim.fail_every, "cycle": len(sim.fail_cycle)})
         sim.inject(
             int(body["status"]),
             times=int(body.get("times", 1)),

@@ -233,8 +233,14 @@ class Sim:
         self.fail_every = 0
         """When > 0, every n-th API call answers `fail_status` (after the one-off faults)."""
         self.fail_status = 503
+        self.limit_every = 0
+        """When > 0, every n-th API call (own count) is refused by the rate limiter: 429 + Retry-After."""
         self.retry_after: float | None = 0.05
+        self.fail_cycle: list[Fault] = []
+        """When set, the n-th every-`fail_every` failure is `fail_cycle[n % len]` instead of
+        `fail_status` (mixed 429 with Retry-After, 5xx and slow answers that time a client out)."""
         self._seen = 0
+        self._seen_for_limit = 0
 
     def add_shop(
         self,
@@ -276,8 +282,14 @@ class Sim:
                     return fault
             self._seen += 1
             if self.fail_every > 0 and self._seen % self.fail_every == 0:
+                if self.fail_cycle:
+                    return self.fail_cycle[(self._seen // self.fail_every - 1) % len(self.fail_cycle)]
                 retry_after = self.retry_after if self.fail_status == 429 else None
                 return Fault(self.fail_status, 0, retry_after=retry_after)
+            if self.limit_every > 0:
+                self._seen_for_limit += 1
+                if self._seen_for_limit % self.limit_every == 0:
+                    return Fault(429, 0, retry_after=self.retry_after)
         return None
 
     def record(self, call: Call) -> None:

@@ -1,4 +1,9 @@
-"""The simulator's HTTP face: the Wix endpoints the connector uses, plus `/_sim/*` switches."""
+"""The simulator's HTTP face: the Wix endpoints the connector uses, plus `/_sim/*` switches.
+
+It follows Wix's documentation (the sources are listed in storelink_connector_wix/assumptions.py and
+the examples in tests/vendor/wix/); where the documentation is silent, a behaviour is marked
+ASSUMPTION with the name of its entry in that module.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,23 @@ import asyncio
 import base64
 import json
 import math
-import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from storelink_sim_wix.fixtures import seed_catalog
 from storelink_sim_wix.state import NOT_INSTALLED, V1, V1_DEFAULT_VARIANT, V3, Site, WixSim, new_id
 
+T = TypeVar("T")
+
 MAX_PAGE = 100
-BULK_MAX = 100
-_DEC = re.compile(r'"\\u0000dec:(-?\d+(?:\.\d+)?)"')
+BULK_MAX = 100  # ASSUMPTION (assumptions.BULK_MAX) for the V3 bulk endpoints
+TRANSACTIONS_MAX_IDS = 100  # ASSUMPTION (assumptions.TRANSACTIONS_MAX_IDS)
+PRECONDITION = 428  # [V ERRORS] "Preconditions must be met"; see assumptions.V3_PRECONDITION_STATUS
 
 
 class SimError(Exception):
@@ -32,13 +41,18 @@ class SimError(Exception):
         self.details = details
 
 
-def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    def default(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return "\u0000dec:" + format(value, "f")
-        raise TypeError(type(value).__name__)
+def _exact_decimal(value: Any) -> orjson.Fragment:
+    """A Decimal as a JSON number token, fixed point, every digit kept (never through a float)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"cannot encode {value!r} ({type(value).__name__}) as JSON")
 
-    text = _DEC.sub(lambda m: m.group(1), json.dumps(data, default=default))
+
+def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """JSON as Wix writes it: amounts the simulator holds as Decimal become numbers digit for digit.
+
+    orjson writes the number text itself (a Fragment), so no string can be mistaken for a number."""
+    text = orjson.dumps(data, default=_exact_decimal, option=orjson.OPT_NON_STR_KEYS)
     return Response(text, status, headers=headers, media_type="application/json")
 
 
@@ -63,6 +77,24 @@ def _uncursor(text: str) -> dict[str, Any]:
         raise SimError(400, "INVALID_ARGUMENT: bad cursor") from None
     if not isinstance(value, dict):
         raise SimError(400, "INVALID_ARGUMENT: bad cursor")
+    return value
+
+
+def page_of(items: list[T], offset: int, limit: int) -> tuple[list[T], int | None]:
+    """One page of `limit` items from `offset`, and where the next page starts (None: this is the
+    last). Every listing of the simulator pages this way; what it reads from the request and puts in
+    its answer is the endpoint's own (each route names its source)."""
+    end = offset + limit
+    return items[offset:end], (end if end < len(items) else None)
+
+
+def _offset(value: Any) -> int:
+    """Where a page starts, from the request (V1 `paging.offset`) or our own cursor: a whole number
+    >= 0, else a 400 INVALID_ARGUMENT [V ERRORS] (never a 500, nor a slice from the end)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)  # as before: a number sent as a string is read as that number
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SimError(400, "INVALID_ARGUMENT: paging offset must be a whole number >= 0")
     return value
 
 
@@ -100,12 +132,20 @@ def _matches(order: dict[str, Any], filt: dict[str, Any]) -> bool:
 
 def create_app(sim: WixSim) -> FastAPI:
     app = FastAPI(title="Wix API simulator", docs_url=None, redoc_url=None)
-    fail_counter = {"n": 0}
+    fail_counter = {"n": 0, "limit": 0}
 
     @app.exception_handler(SimError)
     async def sim_error(request: Request, exc: SimError) -> Response:
+        """[V ERRORS] {message, details: {applicationError: {code, description, data}}}."""
         sim.statuses[exc.status] += 1
-        return respond({"message": exc.message, "details": exc.details}, exc.status, exc.headers)
+        code, _, description = exc.message.partition(": ")
+        body = {
+            "message": exc.message,
+            "details": {
+                "applicationError": {"code": code, "description": description or code, "data": exc.details}
+            },
+        }
+        return respond(body, exc.status, exc.headers)
 
     async def guard(request: Request, route: str, permission: str) -> Site:
         sim.calls[route] += 1
@@ -120,7 +160,12 @@ def create_app(sim: WixSim) -> FastAPI:
             if faults.fail_every > 0:
                 fail_counter["n"] += 1
                 if fail_counter["n"] % faults.fail_every == 0:
+                    await cycled_failure(faults.cycle, fail_counter["n"] // faults.fail_every - 1)
                     raise SimError(faults.fail_status, "INTERNAL: injected failure")
+            if faults.limit_every > 0:
+                fail_counter["limit"] += 1
+                if fail_counter["limit"] % faults.limit_every == 0:
+                    raise SimError(429, "RESOURCE_EXHAUSTED: too many requests")
         key = sim.keys.get(request.headers.get("authorization", ""))
         if key is None:
             raise SimError(401, "UNAUTHENTICATED: the API key is not valid")
@@ -141,7 +186,21 @@ def create_app(sim: WixSim) -> FastAPI:
         sim.statuses[200] += 1
         return site
 
+    async def cycled_failure(cycle: list[dict[str, Any]], n: int) -> None:
+        """The n-th injected failure of a mixed cycle (429 with Retry-After, 5xx, a slow timeout)."""
+        if not cycle:
+            return
+        fault = cycle[n % len(cycle)]
+        if fault.get("delay"):
+            await asyncio.sleep(float(fault["delay"]))
+        headers = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
+        status = int(fault.get("status", 503))
+        raise SimError(
+            status, "RESOURCE_EXHAUSTED: injected" if status == 429 else "INTERNAL: injected", headers
+        )
+
     def need(site: Site, version: str) -> None:
+        # ASSUMPTION: calling the other catalog version's endpoint is a 428 precondition failure.
         if site.catalog != version:
             raise SimError(428, f"FAILED_PRECONDITION: this site runs {site.catalog}, not {version}")
 
@@ -165,13 +224,13 @@ def create_app(sim: WixSim) -> FastAPI:
         sort = state["sort"][0]
         field, desc = sort.get("fieldName", "createdDate"), sort.get("order", "ASC") == "DESC"
         orders.sort(key=lambda o: (str(o.get(field)), o["id"]), reverse=desc)
+        start = _offset(state.get("offset"))
         if state.get("after") is not None and not desc:
             after = tuple(state["after"])
             orders = [o for o in orders if (str(o.get(field)), o["id"]) > after]
-            page = orders[:limit]
-        else:
-            page = orders[state["offset"] : state["offset"] + limit]
-        has_next = len(orders) > (limit if not desc else state["offset"] + limit)
+            start = 0
+        page, next_offset = page_of(orders, start, limit)
+        has_next = next_offset is not None
         next_cursor = None
         if has_next and page:
             last = page[-1]
@@ -179,7 +238,7 @@ def create_app(sim: WixSim) -> FastAPI:
                 {
                     **state,
                     "after": [str(last.get(field)), last["id"]] if not desc else None,
-                    "offset": state["offset"] + limit if desc else 0,
+                    "offset": next_offset if desc else 0,
                 }
             )
         return respond(
@@ -196,6 +255,26 @@ def create_app(sim: WixSim) -> FastAPI:
         if order is None:
             raise SimError(404, f"NOT_FOUND: order {order_id}")
         return respond({"order": order})
+
+    @app.post("/ecom/v1/payments/list-by-ids")
+    async def list_transactions(request: Request) -> Response:
+        """[V TRANSACTIONS] List Transactions For Multiple Orders: {orderIds} → {orderTransactions}."""
+        site = await guard(request, "POST /ecom/v1/payments/list-by-ids", "ecom")
+        ids = (await body_of(request)).get("orderIds")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            raise SimError(400, "INVALID_ARGUMENT: orderIds must be a non-empty list of order ids")
+        if len(ids) > TRANSACTIONS_MAX_IDS:
+            raise SimError(400, f"INVALID_ARGUMENT: at most {TRANSACTIONS_MAX_IDS} orderIds")
+        # ASSUMPTION: ids the site does not know are left out of the answer.
+        return respond(
+            {
+                "orderTransactions": [
+                    {"orderId": oid, "payments": site.payments.get(oid, []), "refunds": []}
+                    for oid in dict.fromkeys(ids)
+                    if oid in site.orders
+                ]
+            }
+        )
 
     # ------------------------------------------------------------------ catalog version
 
@@ -235,9 +314,9 @@ def create_app(sim: WixSim) -> FastAPI:
         need(site, V1)
         body = await body_of(request)
         paging = (body.get("query") or {}).get("paging") or {}
-        limit, offset = _limit(paging), int(paging.get("offset", 0))
+        limit, offset = _limit(paging), _offset(paging.get("offset", 0))
         products = sorted(site.v1_products.values(), key=lambda p: p.id)
-        page = products[offset : offset + limit]
+        page, _ = page_of(products, offset, limit)
         return respond(
             {
                 "products": [v1_json(p, bool(body.get("includeVariants"))) for p in page],
@@ -287,7 +366,7 @@ def create_app(sim: WixSim) -> FastAPI:
                             "id": pid,
                             "originalIndex": index,
                             "success": False,
-                            "error": {"code": "NOT_FOUND", "description": "no such product"},
+                            "error": {"code": "PRODUCT_NOT_FOUND", "description": "Product is not found"},
                         }
                     }
                 )
@@ -330,27 +409,28 @@ def create_app(sim: WixSim) -> FastAPI:
     def v3_page(items: list[Any], body: dict[str, Any], key: str, to_json: Any) -> Response:
         paging = (body.get("query") or {}).get("cursorPaging") or {}
         limit = _limit(paging)
-        offset = _uncursor(paging["cursor"])["offset"] if paging.get("cursor") else 0
-        page = items[offset : offset + limit]
-        has_next = offset + limit < len(items)
+        offset = _offset(_uncursor(paging["cursor"]).get("offset")) if paging.get("cursor") else 0
+        page, next_offset = page_of(items, offset, limit)
         return respond(
             {
                 key: [to_json(x) for x in page],
                 "pagingMetadata": {
                     "count": len(page),
-                    "cursors": {"next": _cursor({"offset": offset + limit}) if has_next else None},
-                    "hasNext": has_next,
+                    "cursors": {
+                        "next": _cursor({"offset": next_offset}) if next_offset is not None else None
+                    },
+                    "hasNext": next_offset is not None,
                 },
             }
         )
 
     def v3_product_json(p: Any) -> dict[str, Any]:
-        return {
-            "id": p.id,
-            "name": p.name,
-            "revision": str(p.revision),
-            "variantsInfo": {"variants": p.variants},
-        }
+        """[V V3_GET_PRODUCT] the whole product, its variants included (Get Product, bulk update)."""
+        return {**v3_listed_product_json(p), "variantsInfo": {"variants": p.variants}}
+
+    def v3_listed_product_json(p: Any) -> dict[str, Any]:
+        """[V V3_QUERY] a product as Query Products lists it: without `variantsInfo.variants`."""
+        return {"id": p.id, "name": p.name, "revision": str(p.revision), "options": p.options}
 
     def v3_inventory_json(i: Any) -> dict[str, Any]:
         return {
@@ -368,7 +448,20 @@ def create_app(sim: WixSim) -> FastAPI:
         site = await guard(request, "POST /stores/v3/products/query", "stores")
         need(site, V3)
         products = sorted(site.v3_products.values(), key=lambda p: p.id)
-        return v3_page(products, await body_of(request), "products", v3_product_json)
+        # [V V3_QUERY] no variants, whatever `fields` asks for (none of its values is a variant list).
+        return v3_page(products, await body_of(request), "products", v3_listed_product_json)
+
+    @app.get("/stores/v3/products/{product_id}")
+    async def v3_get_product(product_id: str, request: Request) -> Response:
+        """[V V3_GET_PRODUCT] `GET /stores/v3/products/{productId}` → `{product}` with its variants."""
+        site = await guard(request, "GET /stores/v3/products/{id}", "stores")
+        need(site, V3)
+        product = site.v3_products.get(product_id)
+        if product is None:
+            # ASSUMPTION (assumptions.V3_GET_PRODUCT_PATH, missing product): an unknown id is a 404 NOT_FOUND
+            # with the standard error body [V ERRORS].
+            raise SimError(404, f"NOT_FOUND: product {product_id}")
+        return respond({"product": v3_product_json(product)})
 
     @app.post("/stores/v3/inventory-items/query")
     async def v3_inventory(request: Request) -> Response:
@@ -386,8 +479,41 @@ def create_app(sim: WixSim) -> FastAPI:
             result["item"] = item
         return result
 
+    def bulk_answer(results: list[dict[str, Any]]) -> Response:
+        """A V3 bulk update's answer: each item's result and the counts of successes and failures."""
+        ok = sum(1 for r in results if r["itemMetadata"]["success"])
+        return respond(
+            {
+                "results": results,
+                "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok},
+            }
+        )
+
     def revision_ok(given: Any, current: int) -> bool:
         return str(given) == str(current)
+
+    def precondition_failed(site: Site, items: list[dict[str, Any]]) -> None:
+        """[V V3_INVENTORY] Bulk Update Inventory Items answers 428 for two preconditions. Which ones
+        is not in the stored docs; ASSUMPTION (assumptions.V3_PRECONDITION_STATUS): an item without
+        `revision`, and a quantity for an item that does not track quantity. Plus a test switch:
+        items in `site.v3_precondition_refused` (a precondition the shop has and we cannot see).
+        The whole request is refused; nothing is written."""
+        for data in items:
+            item = site.v3_inventory.get(str(data.get("id")))
+            if data.get("revision") in (None, ""):
+                raise SimError(
+                    PRECONDITION, "REVISION_REQUIRED: revision must not be empty", id=data.get("id")
+                )
+            if item is None:
+                continue
+            if data.get("quantity") is not None and not item.track and data.get("trackQuantity") is not True:
+                raise SimError(
+                    PRECONDITION,
+                    "QUANTITY_NOT_TRACKED: the inventory item does not track quantity",
+                    id=item.id,
+                )
+            if item.id in site.v3_precondition_refused:
+                raise SimError(PRECONDITION, "FAILED_PRECONDITION: the item cannot be updated", id=item.id)
 
     @app.post("/stores/v3/bulk/inventory-items/update")
     async def v3_bulk_inventory(request: Request) -> Response:
@@ -397,6 +523,7 @@ def create_app(sim: WixSim) -> FastAPI:
         wrapped = body.get("inventoryItems") or []
         if not wrapped or len(wrapped) > BULK_MAX:
             raise SimError(400, f"INVALID_ARGUMENT: inventoryItems must hold 1..{BULK_MAX} items")
+        precondition_failed(site, [(w or {}).get("inventoryItem") or {} for w in wrapped])
         results = []
         for index, w in enumerate(wrapped):
             data = (w or {}).get("inventoryItem") or {}
@@ -421,13 +548,7 @@ def create_app(sim: WixSim) -> FastAPI:
                     index, item.id, None, v3_inventory_json(item) if body.get("returnEntity") else None
                 )
             )
-        ok = sum(1 for r in results if r["itemMetadata"]["success"])
-        return respond(
-            {
-                "results": results,
-                "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok},
-            }
-        )
+        return bulk_answer(results)
 
     @app.post("/stores/v3/bulk/products/update")
     async def v3_bulk_products(request: Request) -> Response:
@@ -451,28 +572,31 @@ def create_app(sim: WixSim) -> FastAPI:
                 results.append(bulk_result(index, product.id, "REVISION_MISMATCH"))
                 continue
             variants = (data.get("variantsInfo") or {}).get("variants")
+            options = data.get("options")
+            if (variants is None) != (options is None) and product.options:
+                # [V V3_PRODUCTS] "To update variantsInfo.variants, also pass options, and vice versa".
+                # ASSUMPTION: refused as an item failure of the bulk call.
+                results.append(bulk_result(index, product.id, "MISSING_PRODUCT_OPTIONS"))
+                continue
             if variants is not None:
                 bad = [v for v in variants if not isinstance(_amount(v), str)]
                 if bad:
-                    results.append(bulk_result(index, product.id, "INVALID_PRICE"))
+                    # [V V3_PRODUCTS] "price must not be empty" (and V3 prices are strings).
+                    results.append(bulk_result(index, product.id, "PRICE_MUST_NOT_BE_EMPTY"))
                     continue
                 # Arrays are replaced whole: a variant left out is gone, one without id is new.
                 kept = {v.get("id") for v in variants}
                 site.variants_lost += sum(1 for v in product.variants if v["id"] not in kept)
                 product.variants = [{**v, "id": v.get("id") or new_id()} for v in variants]
+            if options is not None:
+                product.options = list(options)
             product.revision += 1
             results.append(
                 bulk_result(
                     index, product.id, None, v3_product_json(product) if body.get("returnEntity") else None
                 )
             )
-        ok = sum(1 for r in results if r["itemMetadata"]["success"])
-        return respond(
-            {
-                "results": results,
-                "bulkActionMetadata": {"totalSuccesses": ok, "totalFailures": len(results) - ok},
-            }
-        )
+        return bulk_answer(results)
 
     # ------------------------------------------------------------------ simulator controls
 
@@ -485,12 +609,35 @@ def create_app(sim: WixSim) -> FastAPI:
     @app.post("/_sim/faults")
     async def faults(request: Request) -> Response:
         body = await body_of(request)
-        for name in ("fail_next", "fail_status", "fail_every", "delay_next"):
+        for name in ("fail_next", "fail_status", "fail_every", "limit_every", "delay_next"):
             if name in body:
                 setattr(sim.faults, name, int(body[name]))
         if "delay_seconds" in body:
             sim.faults.delay_seconds = float(body["delay_seconds"])
+        if "cycle" in body:
+            sim.faults.cycle = [dict(f) for f in body["cycle"]]
         return respond({"ok": True})
+
+    @app.post("/_sim/sites")
+    async def add_site(request: Request) -> Response:
+        """Arrange a site over HTTP (the simulator as a process): its account's API key, the site and
+        a catalog of `skus` (`per_product` variants per product, stock 0)."""
+        body = await body_of(request)
+        account = str(body.get("account_id") or "acct-" + new_id())
+        key = body.get("api_key")
+        if key not in sim.keys:
+            key = sim.add_key(account, key=str(key) if key else None)
+        elif sim.keys[key].account_id != account:
+            raise SimError(409, "the API key belongs to another account")
+        site = sim.add_site(account, catalog=str(body.get("catalog") or V3), site_id=body.get("site_id"))
+        skus = [str(sku) for sku in body.get("skus") or []]
+        seed_catalog(
+            site,
+            skus,
+            per_product=int(body.get("per_product") or 1),
+            price=Decimal(str(body.get("price") or "10.00")),
+        )
+        return respond({"site_id": site.site_id, "api_key": key, "skus": len(skus)})
 
     @app.post("/_sim/sites/{site_id}/orders")
     async def put_order(site_id: str, request: Request) -> Response:
@@ -498,6 +645,14 @@ def create_app(sim: WixSim) -> FastAPI:
         if site is None:
             raise SimError(404, "no such site")
         return respond({"order": sim.put_order(site, await body_of(request))})
+
+    @app.put("/_sim/sites/{site_id}/orders/{order_id}/payments")
+    async def put_payments(site_id: str, order_id: str, request: Request) -> Response:
+        site = sim.sites.get(site_id)
+        if site is None:
+            raise SimError(404, "no such site")
+        site.payments[order_id] = list((await body_of(request)).get("payments") or [])
+        return respond({"payments": site.payments[order_id]})
 
     @app.get("/_sim/sites/{site_id}/stock")
     async def stock(site_id: str) -> Response:

@@ -58,7 +58,14 @@ def seed_catalog(
             )
             iid = new_id()
             site.v3_inventory[iid] = V3Inventory(iid, pid, vid, 0)
-        site.v3_products[pid] = V3Product(pid, f"Product {group[0]}", 1, variants)
+        options = [
+            {
+                "name": "Size",
+                "optionRenderType": "TEXT_CHOICES",
+                "choicesSettings": {"choices": [{"name": str(i)} for i in range(len(group))]},
+            }
+        ]
+        site.v3_products[pid] = V3Product(pid, f"Product {group[0]}", 1, variants, options)
 
 
 def ecom_order(
@@ -74,12 +81,20 @@ def ecom_order(
     number: str | None = None,
     shipping: str = "4.99",
 ) -> dict[str, Any]:
-    """An eCom order shaped like the official Get Order example (gross prices, SI buyer)."""
-    unit_d, qty = Decimal(unit), Decimal(quantity)
-    rate = Decimal(tax_rate)
-    line_total = unit_d * qty
+    """An eCom order in today's documented shape (tests/vendor/wix/order_taxinfo_gross.json):
+    gross prices, `taxInfo` on the line (no deprecated `taxDetails`), line totals, a SI buyer."""
+    cent = Decimal("0.01")
+    unit_d, qty, rate = Decimal(unit), Decimal(quantity), Decimal(tax_rate)
     ship = Decimal(shipping)
-    tax = ((line_total + ship) - (line_total + ship) / (1 + rate)).quantize(Decimal("0.01"))
+    line_gross = unit_d * qty
+    line_net = (line_gross / (1 + rate)).quantize(cent)
+    ship_net = (ship / (1 + rate)).quantize(cent)
+    line_tax, ship_tax = line_gross - line_net, ship - ship_net
+
+    def price(value: Decimal) -> dict[str, str]:
+        return {"amount": format(value, "f"), "formattedAmount": f"€{value}"}
+
+    address = {"country": "SI", "city": "Ljubljana", "postalCode": "1000", "addressLine": "Slovenska 1"}
     order: dict[str, Any] = {
         "lineItems": [
             {
@@ -87,15 +102,22 @@ def ecom_order(
                 "productName": {"original": f"Product {sku}", "translated": f"Product {sku}"},
                 "catalogReference": {
                     "catalogItemId": new_id(),
-                    "appId": "1380b703-ce81-ff05-f115-39571d94dfcd",
+                    "appId": "215238eb-22a5-4c36-9e7b-e7c08025e04e",
                     "options": {"variantId": new_id()},
                 },
                 "quantity": quantity,
                 "physicalProperties": {"sku": sku, "shippable": True},
                 "itemType": {"preset": "PHYSICAL"},
-                "price": {"amount": unit, "formattedAmount": f"€{unit}"},
-                "totalDiscount": {"amount": "0", "formattedAmount": "€0.00"},
-                "taxDetails": {"taxRate": tax_rate, "totalTax": {"amount": "0"}},
+                "price": price(unit_d),
+                "totalDiscount": price(Decimal(0)),
+                "totalPriceBeforeTax": price(line_net),
+                "totalPriceAfterTax": price(line_gross),
+                "taxInfo": {
+                    "taxAmount": price(line_tax),
+                    "taxableAmount": price(line_net),
+                    "taxRate": tax_rate,
+                    "taxIncludedInPrice": True,
+                },
                 "paymentOption": "FULL_PAYMENT_ONLINE",
             }
         ],
@@ -107,36 +129,37 @@ def ecom_order(
         "weightUnit": "KG",
         "taxIncludedInPrices": True,
         "priceSummary": {
-            "subtotal": {"amount": format(line_total, "f")},
-            "shipping": {"amount": shipping},
-            "tax": {"amount": format(tax, "f")},
-            "discount": {"amount": "0"},
-            "total": {"amount": format(line_total + ship, "f")},
+            "subtotal": price(line_gross),
+            "shipping": price(ship),
+            "tax": price(line_tax + ship_tax),
+            "discount": price(Decimal(0)),
+            "total": price(line_gross + ship),
         },
         "billingInfo": {
-            "address": {
-                "country": "SI",
-                "city": "Ljubljana",
-                "postalCode": "1000",
-                "addressLine": "Slovenska 1",
-            },
+            "address": address,
             "contactDetails": {"firstName": "Ana", "lastName": "Novak", "phone": "+38640111222"},
         },
         "shippingInfo": {
             "title": "Pošta Slovenije",
             "logistics": {
                 "shippingDestination": {
-                    "address": {
-                        "country": "SI",
-                        "city": "Ljubljana",
-                        "postalCode": "1000",
-                        "addressLine": "Slovenska 1",
-                    },
+                    "address": address,
                     "contactDetails": {"firstName": "Ana", "lastName": "Novak"},
                 }
             },
-            "cost": {"price": {"amount": shipping}, "taxDetails": {"taxRate": tax_rate}},
+            "cost": {
+                "price": price(ship),
+                "totalPriceBeforeTax": price(ship_net),
+                "totalPriceAfterTax": price(ship),
+                "taxDetails": {
+                    "taxRate": tax_rate,
+                    "totalTax": price(ship_tax),
+                    "taxableAmount": price(ship_net),
+                },
+            },
         },
+        "taxInfo": {"totalTax": price(line_tax + ship_tax)},
+        "customFields": [],
         "channelInfo": {"type": "WEB"},
         "archived": False,
     }

@@ -18,6 +18,29 @@ NOT_INSTALLED = "STORES_NOT_INSTALLED"
 V1_DEFAULT_VARIANT = "00000000-0000-0000-0000-000000000000"
 
 
+MONEY_MOVED = ("PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "FULLY_REFUNDED")
+
+
+def card_payment(order: dict[str, Any], when: str, method: str = "CreditCard") -> dict[str, Any]:
+    """A payment record as List Transactions documents it (tests/vendor/wix/transactions_*.json).
+
+    ASSUMPTION (simulated shop behaviour): an order the shop reports paid has one approved online
+    card payment of its total, unless a test recorded other payments first."""
+    total = ((order.get("priceSummary") or {}).get("total") or {}).get("amount", "0")
+    return {
+        "id": new_id(),
+        "regularPaymentDetails": {
+            "paymentMethod": method,
+            "offlinePayment": method in ("offline", "Cash", "InPerson"),
+            "status": "APPROVED",
+            "providerTransactionId": new_id(),
+        },
+        "createdDate": when,
+        "amount": {"amount": total},
+        "refundDisabled": False,
+    }
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -51,6 +74,7 @@ class V3Product:
     name: str
     revision: int
     variants: list[dict[str, Any]]
+    options: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -69,9 +93,13 @@ class Site:
     account_id: str
     catalog: str = V3
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    payments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Order id → its payments, as List Transactions returns them (the orders carry no method)."""
     v1_products: dict[str, V1Product] = field(default_factory=dict)
     v3_products: dict[str, V3Product] = field(default_factory=dict)
     v3_inventory: dict[str, V3Inventory] = field(default_factory=dict)
+    v3_precondition_refused: set[str] = field(default_factory=set)
+    """Test switch: inventory items whose bulk update Wix refuses with 428."""
     variants_lost: int = 0
 
     # ------------------------------------------------------------------ reading state for tests
@@ -107,9 +135,16 @@ class Faults:
     fail_next: int = 0
     fail_status: int = 503
     fail_every: int = 0
+    limit_every: int = 0
+    """When > 0, every n-th call (own count) is refused as rate limited: 429 without Retry-After,
+    which Wix does not document (shared/reference/shop-apis.md, rate limits)."""
     delay_next: int = 0
     delay_seconds: float = 0.0
     paths: tuple[str, ...] = ()
+    cycle: list[dict[str, Any]] = field(default_factory=list)
+    """With `fail_every`: the n-th failure answers as `cycle[n % len]`, e.g. {"status": 429,
+    "retry_after": 1}, {"status": 503}, {"status": 504, "delay": 3} (a timeout: the answer comes after
+    the client gave up, and nothing was changed)."""
 
     def applies(self, path: str) -> bool:
         return not self.paths or any(path.startswith(p) for p in self.paths)
@@ -181,6 +216,8 @@ class WixSim:
         if "number" not in order:
             order["number"] = str(10000 + next(self._seq))
         site.orders[order["id"]] = order
+        if order.get("paymentStatus") in MONEY_MOVED and not site.payments.get(order["id"]):
+            site.payments[order["id"]] = [card_payment(order, now)]
         return order
 
     def touch_order(self, site: Site, order_id: str) -> None:

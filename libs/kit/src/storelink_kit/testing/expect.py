@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from storelink_contracts import Envelope, Event, decode_event
+from storelink_kit.testing.waits import GENEROUS_SECONDS
 
 
 @dataclass(slots=True)
@@ -102,8 +103,14 @@ async def read_topic(
     start: dict[TopicPartition, int] | None = None,
     until: Callable[[list[Recorded]], bool],
     timeout: float,
+    watch: bool = False,
 ) -> list[Recorded]:
-    """Read `topic` from `start` (default: the beginning) until `until(records)` or timeout."""
+    """Read `topic` from `start` (default: the beginning) until `until(records)` or timeout.
+
+    A wait for a condition ends when it holds, so its deadline is at least `GENEROUS_SECONDS`
+    whatever the caller asks (a loaded machine is slow); `watch=True` reads for `timeout` seconds
+    exactly (to see that nothing more comes).
+    """
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -115,7 +122,7 @@ async def read_topic(
             else:
                 await consumer.seek_to_beginning(tp)
         records: list[Recorded] = []
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (timeout if watch else max(timeout, GENEROUS_SECONDS))
         while not until(records) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
             for tp_records in batch.values():
@@ -166,6 +173,7 @@ async def expect_events(
             start=start,
             until=lambda rs: len(rs) > len(records),
             timeout=settle,
+            watch=True,
         )
         records = more if len(more) > len(records) else records
     recording.records.extend(records)

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["free_port", "kafka_bootstrap_servers"]
+__all__ = ["LocalBroker", "free_port", "kafka_bootstrap_servers"]
 
 ENV_BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS"
 KAFKA_SH_RELATIVE = Path("deploy") / "local" / "kafka.sh"
@@ -101,52 +101,90 @@ def _bash() -> str:
     return bash
 
 
-@contextmanager
-def _local_broker() -> Iterator[str]:
-    kafka_sh = _find_kafka_sh()
-    bash = _bash()
-    data_dir = tempfile.mkdtemp(prefix="storelink-kafka-")
-    port = free_port()
-    env = dict(os.environ)
-    env["KAFKA_DATA_DIR"] = data_dir
-    env["KAFKA_PORT"] = str(port)
-    env.pop("KAFKA_CONTROLLER_PORT", None)  # let kafka.sh pick a free one
-    # A whole test session creates thousands of partitions; 512 MB of heap ran out once.
-    env.setdefault("KAFKA_HEAP_OPTS", "-Xmx2g -Xms512m")
-    try:
+NO_BROKER_ENV = "STORELINK_TEST_WITHOUT_KAFKA"
+"""Set (to the test's id) while a test without the `kafka` marker runs: starting a broker then fails."""
+
+
+def refuse_unmarked_broker() -> None:
+    test = os.environ.get(NO_BROKER_ENV)
+    if test:
+        raise RuntimeError(
+            f"{test} starts a Kafka broker but is not marked `kafka` (add pytest.mark.kafka), "
+            "so `make test-unit` would run it"
+        )
+
+
+class LocalBroker:
+    """A single-node broker from the jars (deploy/local/kafka.sh) on a fixed port and data dir.
+
+    `stop()` then `start()` is an outage: the same address, the same data.
+    """
+
+    def __init__(self, port: int | None = None, data_dir: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="storelink-kafka-"))
+        self.kafka_sh = _find_kafka_sh()
+        self.env = dict(os.environ)
+        self.env["KAFKA_DATA_DIR"] = str(self.data_dir)
+        self.env["KAFKA_PORT"] = str(self.port)
+        self.env.pop("KAFKA_CONTROLLER_PORT", None)  # let kafka.sh pick a free one
+        # A whole test session creates thousands of partitions; 512 MB of heap ran out once.
+        self.env.setdefault("KAFKA_HEAP_OPTS", "-Xmx2g -Xms512m")
+        # a loaded machine starts a JVM slowly: wait for the broker, not for a fixed time
+        self.env.setdefault("KAFKA_START_TIMEOUT", "600")
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        refuse_unmarked_broker()
         started = subprocess.run(  # noqa: S603 - our own script, fixed argv
-            [bash, str(kafka_sh), "start"],
-            env=env,
+            [_bash(), str(self.kafka_sh), "start"],
+            env=self.env,
             capture_output=True,
             text=True,
             check=False,
         )
         if started.returncode != 0:
             raise RuntimeError(
-                f"{kafka_sh} start failed (exit {started.returncode}):\n{started.stderr.strip()}"
+                f"{self.kafka_sh} start failed (exit {started.returncode}):\n{started.stderr.strip()}"
             )
-        bootstrap = f"127.0.0.1:{port}"
         for line in started.stdout.splitlines():
             if line.startswith(f"{ENV_BOOTSTRAP}="):
-                bootstrap = line.split("=", 1)[1].strip()
-        yield bootstrap
-    finally:
+                return line.split("=", 1)[1].strip()
+        return self.bootstrap
+
+    def stop(self) -> None:
+        subprocess.run(  # noqa: S603 - our own script, fixed argv
+            [_bash(), str(self.kafka_sh), "stop"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=_STOP_TIMEOUT_S,
+            check=False,
+        )
+
+    def remove(self) -> None:
         try:
-            subprocess.run(  # noqa: S603 - our own script, fixed argv
-                [bash, str(kafka_sh), "stop"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=_STOP_TIMEOUT_S,
-                check=False,
-            )
+            self.stop()
         finally:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+@contextmanager
+def _local_broker() -> Iterator[str]:
+    broker = LocalBroker()
+    try:
+        yield broker.start()
+    finally:
+        broker.remove()
 
 
 @contextmanager
 def kafka_bootstrap_servers() -> Iterator[str]:
     """Yield a bootstrap servers string of a running Kafka broker (see module doc)."""
+    refuse_unmarked_broker()
     existing = os.environ.get(ENV_BOOTSTRAP, "").strip()
     if existing:
         yield existing

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Path
 
 from storelink_control.schemas import ErrorOut, ValidationProblem
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A row id (a positive 64-bit integer)")]
+"""A database row id in a path: one no row can have is a 422 with a reason, never a 500."""
 
 AUTH: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No token, or an unknown or revoked one"},
@@ -23,3 +28,6 @@ FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "Needs an operator token"}
 }
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut, "description": "It exists already"}}
+OPERATOR_TOKEN_FIXED: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "The bootstrap operator token is set by the settings, not here"}
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -21,6 +22,7 @@ from storelink_control.db.tables import (
     DeadLetter,
     DocumentState,
     OrderSeen,
+    ReconcileRun,
 )
 from storelink_control.schemas import (
     AuditOut,
@@ -51,10 +53,11 @@ async def create_connection(
 ) -> ConnectionCreated:
     """Add a shop connection. The answer holds the webhook URL in full: it is shown only this once."""
     connection, token = await ops.create_connection(control, caller, tenant_id, body)
-    base = control.settings.public_base_url
     return ConnectionCreated(
-        connection=connection_out(connection, base),
-        webhook_url=webhook_url(base, connection.platform, connection.id, token),
+        connection=connection_out(connection, control.settings),
+        webhook_url=webhook_url(
+            control.settings.webhook_base(connection.platform), connection.platform, connection.id, token
+        ),
     )
 
 
@@ -63,7 +66,7 @@ async def list_tenant_connections(tenant_id: str, caller: Caller, control: Ctl) 
     async with control.sessions() as session:
         await ops.get_tenant(session, caller, tenant_id)
         rows = await ops.live_connections(session, tenant_id)
-    return [connection_out(c, control.settings.public_base_url) for c in rows]
+    return [connection_out(c, control.settings) for c in rows]
 
 
 @router.get("/connections")
@@ -76,14 +79,14 @@ async def list_connections(
         if tenant_id is not None and not caller.can_see(tenant_id):
             return []
         rows = await ops.live_connections(session, wanted)
-    return [connection_out(c, control.settings.public_base_url) for c in rows]
+    return [connection_out(c, control.settings) for c in rows]
 
 
 @router.get("/connections/{connection_id}", responses=NOT_FOUND)
 async def get_connection(connection_id: str, caller: Caller, control: Ctl) -> ConnectionOut:
     async with control.sessions() as session:
         connection = await ops.get_connection(session, caller, connection_id)
-    return connection_out(connection, control.settings.public_base_url)
+    return connection_out(connection, control.settings)
 
 
 @router.patch("/connections/{connection_id}", responses={**NOT_FOUND, **INVALID, **UNAVAILABLE})
@@ -92,7 +95,7 @@ async def update_connection(
 ) -> ConnectionOut:
     """Change some settings; a real change makes a new version, audited and published."""
     connection = await ops.update_connection(control, caller, connection_id, body)
-    return connection_out(connection, control.settings.public_base_url)
+    return connection_out(connection, control.settings)
 
 
 @router.delete("/connections/{connection_id}", responses={**NOT_FOUND, **UNAVAILABLE})
@@ -112,7 +115,9 @@ async def rotate_webhook(connection_id: str, caller: Caller, control: Ctl) -> We
     return WebhookUrl(
         connection_id=connection.id,
         version=connection.version,
-        webhook_url=webhook_url(control.settings.public_base_url, connection.platform, connection.id, token),
+        webhook_url=webhook_url(
+            control.settings.webhook_base(connection.platform), connection.platform, connection.id, token
+        ),
     )
 
 
@@ -125,7 +130,11 @@ async def test_connection(connection_id: str, caller: Caller, control: Ctl) -> T
     clear = {k: str(v) for k, v in control.box.decrypt_json(connection.credentials_encrypted).items()}
     outcome = await run_test(control.testers, platform, clear, control.settings.test_timeout_seconds)
     return TestResult(
-        connection_id=connection.id, platform=platform, verdict=outcome.verdict, message=outcome.message
+        connection_id=connection.id,
+        platform=platform,
+        verdict=outcome.verdict,
+        message=outcome.message,
+        reason=outcome.reason,
     )
 
 
@@ -166,6 +175,11 @@ async def status_of(control: Control, connection: Connection) -> ConnectionStatu
             .select_from(DeadLetter)
             .where(DeadLetter.connection_id == connection.id, DeadLetter.replayed_at.is_(None))
         )
+        reconciled = await session.scalar(
+            select(func.max(ReconcileRun.day)).where(
+                ReconcileRun.connection_id == connection.id, ReconcileRun.state == "done"
+            )
+        )
         # read last: activity only moves forward, so it is never older than the counts above
         activity = await session.get(ConnectionActivity, connection.id)
     enabled = bool(connection.settings.get("enabled", True))
@@ -185,6 +199,7 @@ async def status_of(control: Control, connection: Connection) -> ConnectionStatu
         documents_by_state=documents,
         open_attention=int(attention or 0),
         dead_letters=int(dead or 0),
+        last_reconciled=date.fromisoformat(reconciled) if reconciled else None,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from storelink_control.api.common import AUTH, INVALID, NOT_FOUND
+from storelink_control.api.common import AUTH, INVALID, NOT_FOUND, RowId
 from storelink_control.api.views import attention_out, dead_letter_out
 from storelink_control.auth import Caller, Principal
 from storelink_control.control import Control, get_control
@@ -63,7 +63,7 @@ async def list_dead_letters(
 
 
 @router.post("/dead-letters/{dead_letter_id}/replay", tags=["dead letters"], responses=NOT_FOUND)
-async def replay_one_dead_letter(dead_letter_id: int, caller: Caller, control: Ctl) -> ReplayResult:
+async def replay_one_dead_letter(dead_letter_id: RowId, caller: Caller, control: Ctl) -> ReplayResult:
     """Send the original record back to its original topic."""
     async with control.sessions() as session, session.begin():
         row = await session.get(DeadLetter, dead_letter_id)
@@ -124,7 +124,7 @@ async def _replay_items(control: Control, items: list[AttentionItem]) -> tuple[l
 
 
 @router.post("/attention/{item_id}/replay", tags=["needs attention"], responses=NOT_FOUND)
-async def replay_one_attention(item_id: int, caller: Caller, control: Ctl) -> ReplayResult:
+async def replay_one_attention(item_id: RowId, caller: Caller, control: Ctl) -> ReplayResult:
     """Send the order again, so it is mapped with the current settings."""
     async with control.sessions() as session:
         item = await session.get(AttentionItem, item_id)

@@ -9,12 +9,20 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from storelink_control import operations as ops
-from storelink_control.api.common import AUTH, CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, UNAVAILABLE
+from storelink_control.api.common import (
+    AUTH,
+    CONFLICT,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    OPERATOR_TOKEN_FIXED,
+    UNAVAILABLE,
+)
 from storelink_control.api.views import audit_out, tenant_out, token_out
-from storelink_control.auth import Caller, issue_token
+from storelink_control.auth import OPERATOR_TOKEN_ID, Caller, issue_token
 from storelink_control.control import Control, get_control
 from storelink_control.db.tables import ApiToken, AuditEntry, Tenant
-from storelink_control.errors import NotFound
+from storelink_control.errors import Conflict, NotFound
 from storelink_control.schemas import (
     AuditOut,
     CompanyUpdate,
@@ -90,9 +98,13 @@ async def list_tokens(caller: Caller, control: Ctl) -> list[TokenOut]:
         return [token_out(r) for r in (await session.scalars(query)).all()]
 
 
-@router.delete("/tokens/{token_id}", tags=["tokens"], responses=NOT_FOUND)
+@router.delete("/tokens/{token_id}", tags=["tokens"], responses={**NOT_FOUND, **OPERATOR_TOKEN_FIXED})
 async def revoke_token(token_id: str, caller: Caller, control: Ctl) -> TokenOut:
-    """Revoke a token at once (its next call gets 401)."""
+    """Revoke a token at once (its next call gets 401); the audit log records who did it.
+
+    The bootstrap operator token (`tok_operator`) is set by the settings and cannot be revoked here:
+    give `STORELINK_CONTROL_OPERATOR_TOKEN` a new value and restart to replace it.
+    """
     async with control.sessions() as session, session.begin():
         row = await session.get(ApiToken, token_id)
         if (
@@ -101,6 +113,23 @@ async def revoke_token(token_id: str, caller: Caller, control: Ctl) -> TokenOut:
             or (row.tenant_id is None and not caller.is_operator)
         ):
             raise NotFound(f"token {token_id!r}")
+        if row.id == OPERATOR_TOKEN_ID:
+            raise Conflict(
+                "the bootstrap operator token comes from the settings: give STORELINK_CONTROL_OPERATOR_TOKEN "
+                "a new value and restart control to replace it"
+            )
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
+            session.add(
+                AuditEntry(
+                    tenant_id=row.tenant_id,
+                    subject="token",
+                    subject_id=row.id,
+                    version=None,
+                    action="revoked",
+                    actor=caller.actor,
+                    at=row.revoked_at,
+                    changes=[{"field": "revoked_at", "old": None, "new": row.revoked_at.isoformat()}],
+                )
+            )
         return token_out(row)

@@ -14,6 +14,7 @@ from storelink_control.schemas import (
     TenantOut,
     TokenOut,
 )
+from storelink_control.settings import ControlSettings
 from storelink_control.webhooks import webhook_url
 
 
@@ -34,7 +35,7 @@ def tenant_out(tenant: Tenant) -> TenantOut:
     )
 
 
-def connection_out(connection: Connection, public_base_url: str) -> ConnectionOut:
+def connection_out(connection: Connection, settings: ControlSettings) -> ConnectionOut:
     return ConnectionOut.model_validate(
         {
             **connection.settings,
@@ -43,7 +44,9 @@ def connection_out(connection: Connection, public_base_url: str) -> ConnectionOu
             "platform": Platform(connection.platform),
             "version": connection.version,
             "credentials": connection.credentials_masked,
-            "webhook_url": webhook_url(public_base_url, connection.platform, connection.id, None),
+            "webhook_url": webhook_url(
+                settings.webhook_base(connection.platform), connection.platform, connection.id, None
+            ),
             "webhook_rotated_at": connection.webhook_rotated_at,
             "created_at": connection.created_at,
             "updated_at": connection.updated_at,

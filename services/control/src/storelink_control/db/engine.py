@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storelink_kit.database import migrations_serialised
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -29,6 +31,7 @@ def _upgrade(sync_conn: SyncConnection) -> None:
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the latest migration (idempotent; safe at every start)."""
-    async with engine.begin() as conn:
+    """Bring the schema to the latest migration (idempotent; safe at every start, and with
+    replicas starting together)."""
+    async with migrations_serialised(engine, "storelink-control"), engine.begin() as conn:
         await conn.run_sync(_upgrade)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,6 +73,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(8), doc="The console language its user chose")
 
 
 class Connection(Base):
@@ -102,7 +104,8 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """None: the hub itself (an operator token)."""
     subject: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int | None] = mapped_column(Integer)
@@ -154,6 +157,57 @@ class DocumentState(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     settings_version: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime]
+    fiscal_zoi: Mapped[str | None] = mapped_column(String(100))
+    fiscal_eor: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[str | None] = mapped_column(String(100), doc="The ERP's own error code of a failure")
+    retryable: Mapped[bool | None] = mapped_column(Boolean)
+    retried_at: Mapped[datetime | None]
+    retry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class OrderSnapshot(Base):
+    """Every order snapshot control received (the timeline), one row per Kafka record."""
+
+    __tablename__ = "order_snapshots"
+    __table_args__ = (UniqueConstraint("record_topic", "record_partition", "record_offset"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_topic: Mapped[str] = mapped_column(String(300))
+    record_partition: Mapped[int] = mapped_column(Integer)
+    record_offset: Mapped[int] = mapped_column(BigInteger)
+    connection_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    payment_status: Mapped[str] = mapped_column(String(32))
+    total: Mapped[str] = mapped_column(String(40), doc="The shop's gross total, a decimal string")
+    currency: Mapped[str] = mapped_column(String(3))
+    order_updated_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    origin: Mapped[str | None] = mapped_column(String(200))
+
+
+class DocumentRequest(Base):
+    """What the mapper asked the ERP for (the latest request per idempotency key), with its why."""
+
+    __tablename__ = "document_requests"
+
+    idempotency_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    erp: Mapped[str] = mapped_column(String(32))
+    settings_version: Mapped[int] = mapped_column(Integer)
+    gross: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    fiscalize: Mapped[bool] = mapped_column(Boolean)
+    why: Mapped[list[Any]] = mapped_column(JSON)
+    requested_at: Mapped[datetime]
+    shadow: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), doc="Mapped in shadow mode: would send, never sent"
+    )
 
 
 class AttentionItem(Base):
@@ -195,3 +249,38 @@ class DeadLetter(Base):
     value: Mapped[bytes] = mapped_column(LargeBinary)
     replayed_at: Mapped[datetime | None]
     replay_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Backfill(Base):
+    """How far the import of a connection's orders since `first_day` got: the shop's page cursor is
+    saved after each page was published, so a crashed or interrupted backfill goes on from there."""
+
+    __tablename__ = "backfills"
+
+    connection_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer)
+    published: Mapped[int] = mapped_column(Integer)
+    done: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReconcileRun(Base):
+    """The scheduled reconciliation of one connection's day: the row is the claim (its primary key
+    makes a second replica's insert fail, so a day is reconciled once) and then the outcome."""
+
+    __tablename__ = "reconcile_runs"
+
+    connection_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True, doc="YYYY-MM-DD")
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16), doc="running, done or failed")
+    attempts: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    findings: Mapped[int | None] = mapped_column(Integer, doc="Differences found (done runs)")
+    attention_items: Mapped[int | None] = mapped_column(Integer, doc="Orders raised as needs-attention")
+    error: Mapped[str | None] = mapped_column(Text, doc="Why the last attempt failed, in plain words")

@@ -1,0 +1,1 @@
+"""The operator console: pages served by control (Jinja2 + htmx)."""
