@@ -98,13 +98,17 @@ def test_registry_only_moves_forward():
     assert reg.apply(v2)
     assert not reg.apply(v1), "an older version must not win"
     assert reg.get("conn-wix-1").warehouse == "B"
+    assert not reg.removed("conn-wix-1")
+    assert not reg.removed("never-seen"), "unknown is not removed: its settings may still be on the way"
     assert [c.connection_id for c in reg.for_tenant("acme")] == ["conn-wix-1"]
     assert reg.for_tenant("other") == []
     removed = ConnectionRemoved(tenant_id="acme", connection_id="conn-wix-1", version=3, removed_at=T0)
     assert reg.apply(removed)
     assert reg.get("conn-wix-1") is None
+    assert reg.removed("conn-wix-1")
     assert not reg.apply(sample_connection(version=3, updated_at=T0 + timedelta(1)))
     assert reg.apply(sample_connection(version=4))
+    assert not reg.removed("conn-wix-1"), "added again"
     assert len(reg) == 1
 
 

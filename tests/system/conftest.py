@@ -5,6 +5,7 @@ and the figures each test prints (also repeated in a "system figures" section at
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -51,12 +52,30 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
+SPAWNS_AT_START = pytest.StashKey[Counter[str]]()
+
+
 @pytest.fixture(autouse=True)
 def _stack_is_whole(request: pytest.FixtureRequest) -> None:
     """Every test starts on a stack whose every process answers (an earlier test may have killed some)."""
     if "stack" in request.fixturenames:
         stack: Stack = request.getfixturevalue("stack")
         stack.wait_healthy()
+        request.node.stash[SPAWNS_AT_START] = stack.spawns()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A failed system test's report carries the stack's state and its processes' last errors."""
+    report: pytest.TestReport = yield
+    stack = getattr(item, "funcargs", {}).get("stack")
+    if report.failed and call.when == "call" and isinstance(stack, Stack):
+        try:
+            text = stack.diagnosis(item.stash.get(SPAWNS_AT_START, None))
+        except Exception as exc:  # the diagnosis must never hide the failure itself
+            text = f"no diagnosis: {exc!r}"
+        report.sections.append(("the stack when the test failed", text))
+    return report
 
 
 @pytest.fixture

@@ -42,14 +42,6 @@ async def end_offsets(bootstrap: str, names: list[str]) -> dict[TopicPartition, 
         await consumer.stop()
 
 
-def appended(before: dict[TopicPartition, int], after: dict[TopicPartition, int]) -> dict[str, int]:
-    """Records appended per topic between two readings."""
-    out: dict[str, int] = {}
-    for tp, end in after.items():
-        out[tp.topic] = out.get(tp.topic, 0) + end - before.get(tp, 0)
-    return {topic: n for topic, n in out.items() if n}
-
-
 @dataclass(frozen=True)
 class Lag:
     group: str
@@ -78,45 +70,69 @@ async def lags(bootstrap: str) -> list[Lag]:
     return out
 
 
-async def wait_drained(bootstrap: str, timeout: float) -> float:
-    """Until every consumer group has caught up with every topic it reads; returns seconds waited."""
-    began = time.monotonic()
+async def wait_drained(bootstrap: str, timeout: float = 1800, stall: float = 180) -> float:
+    """Until every consumer group has caught up with every topic it reads; returns seconds waited.
+    Fails when the total lag has not shrunk for `stall` s (a stuck consumer), or after `timeout` s."""
+    began = last_progress = time.monotonic()
+    least: int | None = None
     last: list[Lag] = []
-    while time.monotonic() - began < timeout:
+    while time.monotonic() - began < timeout and time.monotonic() - last_progress < stall:
         try:
             last = await lags(bootstrap)
         except Exception as exc:  # the broker may be restarting
             last = [Lag("?", type(exc).__name__, -1)]
         if not last:
             return time.monotonic() - began
+        behind = sum(lag.behind for lag in last)
+        if all(lag.behind >= 0 for lag in last) and (least is None or behind < least):
+            least, last_progress = behind, time.monotonic()
         await asyncio.sleep(1.0)
-    raise AssertionError(f"consumer groups still behind after {timeout:.0f} s: {last}")
+    waited = time.monotonic() - began
+    raise AssertionError(
+        f"consumer groups still behind after {waited:.0f} s (no progress for {stall:.0f} s): {last}"
+    )
 
 
-async def read_all(
-    bootstrap: str, names: list[str]
-) -> list[tuple[str, bytes | None, list[tuple[str, bytes]], bytes]]:
-    """Every record of the topics (topic, key, headers, value), from the beginning to the current end."""
-    ends = {tp: end for tp, end in (await end_offsets(bootstrap, names)).items() if end > 0}
-    if not ends:
+Record = tuple[str, bytes | None, list[tuple[str, bytes]], bytes]
+"""topic, key, headers, value"""
+
+
+async def read_all(bootstrap: str, names: list[str]) -> list[Record]:
+    """Every record of the topics, from the beginning to the current end."""
+    return await read_between(bootstrap, {}, await end_offsets(bootstrap, names))
+
+
+async def read_between(
+    bootstrap: str, starts: dict[TopicPartition, int], ends: dict[TopicPartition, int]
+) -> list[Record]:
+    """The records between two readings of `end_offsets` (a partition missing from `starts`: from 0)."""
+    ranges = {tp: (starts.get(tp, 0), end) for tp, end in ends.items() if end > starts.get(tp, 0)}
+    if not ranges:
         return []
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
-    out: list[tuple[str, bytes | None, list[tuple[str, bytes]], bytes]] = []
+    out: list[Record] = []
     try:
-        consumer.assign(list(ends))
-        await consumer.seek_to_beginning(*ends)
-        remaining = dict(ends)
+        consumer.assign(list(ranges))
+        for tp, (start, _) in ranges.items():
+            consumer.seek(tp, start)
+        remaining = set(ranges)
         deadline = time.monotonic() + 120
         while remaining and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500, max_records=5000)
             for tp, records in batch.items():
+                start, end = ranges[tp]
                 for r in records:
-                    if tp in remaining and r.offset < ends[tp]:
+                    if tp in remaining and start <= r.offset < end:
                         out.append((r.topic, r.key, list(r.headers or ()), r.value or b""))
-                if records and tp in remaining and records[-1].offset >= ends[tp] - 1:
-                    del remaining[tp]
+                if records and tp in remaining and records[-1].offset >= end - 1:
+                    remaining.discard(tp)
         assert not remaining, f"could not read to the end of {sorted({tp.topic for tp in remaining})}"
         return out
     finally:
         await consumer.stop()
+
+
+def tenant_of(headers: list[tuple[str, bytes]]) -> str:
+    """The record's tenant (its CloudEvents `ce_tenant` header); empty when it has none."""
+    return next((v.decode(errors="replace") for k, v in headers if k == "ce_tenant"), "")

@@ -186,6 +186,23 @@ class Stack:
         local = self.state / "local"
         return sorted([*local.glob("logs/*.log*"), *local.glob("supervisord.*")])
 
+    def diagnosis(self, since: Counter[str] | None = None, lines: int = 8) -> str:
+        """What a failed test leaves for its reader: every process's state, who was restarted (a
+        restarted simulator has lost its shops and ERP accounts), and each log's last problems."""
+        spawns = self.spawns()
+        restarted = {p: n - (since or Counter()).get(p, 0) for p, n in spawns.items()}
+        out = [self.supervisorctl("status"), f"starts by supervisord during the test: {restarted}"]
+        for log in sorted((self.state / "local").glob("logs/*.log")):
+            problems = [
+                line[:400]
+                for line in log.read_text(errors="replace").splitlines()
+                if any(mark in line for mark in ('"level": "ERROR"', '"level": "CRITICAL"', "Traceback"))
+            ]
+            if problems:
+                out.append(f"--- {log.name}: {len(problems)} error lines, the last {lines}:")
+                out += problems[-lines:]
+        return "\n".join(out)
+
     def database_files(self) -> list[Path]:
         return sorted(p for p in (self.state / "db").glob("*") if p.is_file())
 

@@ -73,13 +73,9 @@ async def test_orders_survive_kill_9_of_every_process_and_a_broker_restart(
             await doorbells
 
         placed_after = time.monotonic() - began
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        result = tally(orders, await world.documents())
-        while not result.complete and time.monotonic() < deadline:
-            await asyncio.sleep(2.0)
-            result = tally(orders, await world.documents())
+        result = await world.settle(orders, cap=DEADLINE_SECONDS)
         documented_after = time.monotonic() - began
-        drained = await wait_drained(stack.bootstrap, 300)
+        drained = await wait_drained(stack.bootstrap)
         result = tally(orders, await world.documents())
         calls_after = await world.shop_calls()
         spawns = stack.spawns()

@@ -59,15 +59,8 @@ async def test_every_order_delivered_three_times_has_one_document_per_kind(
         first_status = Counter(status for status, _ in first)
         published = sum(1 for status, body in first if status == 200 and body.get("published"))
 
-        async def all_there() -> bool:
-            return tally(orders, await world.documents()).complete
-
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        while not await all_there():
-            assert time.monotonic() < deadline, (
-                f"documents missing: {tally(orders, await world.documents()).lost[:10]}"
-            )
-            await asyncio.sleep(1.0)
+        settled = await world.settle(orders, cap=DEADLINE_SECONDS)
+        assert settled.complete, f"documents missing: {settled.lost[:10]}"
         documented_after = time.monotonic() - began
 
         # 2. a poll: each connector lists its shop's orders again after all of them were delivered
@@ -85,7 +78,7 @@ async def test_every_order_delivered_three_times_has_one_document_per_kind(
         third_status = Counter(status for status, _ in third)
         unchanged = sum(1 for status, body in third if status == 200 and body.get("unchanged"))
 
-        drained = await wait_drained(stack.bootstrap, 300)
+        drained = await wait_drained(stack.bootstrap)
         result = tally(orders, await world.documents())
         calls_after = await world.shop_calls()
         report(

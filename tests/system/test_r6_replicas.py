@@ -152,15 +152,13 @@ async def workload(stack: Stack, replicas: int, *, kill: bool) -> Run:
                 killed[faults[b]] = stack.kill(faults[b])
             await ringing
 
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        while not (result := tally(orders, await world.documents())).complete:
-            assert time.monotonic() < deadline, f"{len(result.lost)} documents missing: {result.lost[:10]}"
-            await asyncio.sleep(2.0)
+        result = await world.settle(orders, cap=DEADLINE_SECONDS)
+        assert result.complete, f"{len(result.lost)} documents missing: {result.lost[:10]}"
         await asyncio.sleep(max(0.0, counting_from + WINDOW_SECONDS - time.monotonic()))
         counted_seconds = time.monotonic() - counting_from
         shop_after = await world.shop_calls()
         erp_after = await world.erp_calls()
-        await wait_drained(stack.bootstrap, 300)
+        await wait_drained(stack.bootstrap)
         for name, pid in killed.items():  # every killed replica came back
             await asyncio.to_thread(stack.wait_restarted, name, pid)
         return Run(

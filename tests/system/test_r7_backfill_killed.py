@@ -203,13 +203,9 @@ async def test_backfill_killed_half_way_resumes_from_its_cursor_and_documents_ea
         assert f"{final.published} orders since {first_day} imported" in " ".join(out.split())
 
         orders = [*old, *live]
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        result = tally(orders, await world.documents())
-        while not result.complete and time.monotonic() < deadline:
-            await asyncio.sleep(2.0)
-            result = tally(orders, await world.documents())
+        result = await world.settle(orders, cap=DEADLINE_SECONDS)
         documented_after = time.monotonic() - began
-        drained = await wait_drained(stack.bootstrap, 300)
+        drained = await wait_drained(stack.bootstrap)
         result = tally(orders, await world.documents())
         # The month reconciled: the shop, the hub and the ERP agree on every order (exit 0, no findings).
         last_day = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()  # any time zone's today

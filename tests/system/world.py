@@ -63,6 +63,12 @@ ERACUNI_KIND = {"SalesOrder": "sales_order", "SalesInvoice": "invoice"}
 # -------------------------------------------------------------------------------------------------
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+LIMITS = httpx.Limits(keepalive_expiry=1.0)
+"""uvicorn closes an idle connection after 5 s; httpx's own expiry is also 5 s, so a request sent on a
+connection idle for about 5 s can meet the server's close (ReadError). Closing ours sooner avoids it."""
+STALL_SECONDS = 300.0
+"""How long the hub may make no progress at all (no new document) before a wait for documents fails:
+a slow machine makes progress slowly, a stuck hub makes none."""
 
 
 def unique(prefix: str) -> str:
@@ -204,7 +210,7 @@ class World:
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
-        self.http = httpx.AsyncClient(timeout=TIMEOUT)
+        self.http = httpx.AsyncClient(timeout=TIMEOUT, limits=LIMITS)
         self.shops: list[Shop] = []
         self.tenants: list[Tenant] = []
         self.secrets: dict[str, str] = {}
@@ -356,6 +362,22 @@ class World:
                 await asyncio.sleep(0.5)
 
     # ------------------------------------------------------------------ what the ERPs hold
+
+    async def settle(self, orders: list[Order], cap: float, stall: float = STALL_SECONDS) -> Tally:
+        """Until every order has its documents; gives up (returning what is there) when no new
+        document came for `stall` s or after `cap` s in all. The caller asserts on the tally."""
+        loop = asyncio.get_running_loop()
+        began = last_progress = loop.time()
+        result = tally(orders, await self.documents())
+        while not result.complete:
+            now = loop.time()
+            if now - last_progress > stall or now - began > cap:
+                break
+            await asyncio.sleep(2.0)
+            before, result = result, tally(orders, await self.documents())
+            if result.documents > before.documents:
+                last_progress = loop.time()
+        return result
 
     async def documents(self) -> Counter[tuple[str, str, str]]:
         """(tenant, order number, kind) -> how many documents the simulated ERPs hold."""

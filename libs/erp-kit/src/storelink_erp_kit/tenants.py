@@ -40,6 +40,13 @@ class ErpClientPool:
         self._clients: dict[tuple[str, str], ErpClient] = {}
 
     async def for_document(self, doc: DocumentRequested) -> ErpClient:
+        if self.registry.removed(doc.connection_id):
+            # refused at once: waiting and retrying would hold a worker for minutes per document
+            raise ErpRejected(
+                f"connection {doc.connection_id!r} was removed before this document was created; add the "
+                "connection again and replay the order to create it",
+                code="connection_removed",
+            )
         conn = self.registry.get(doc.connection_id)
         waited = 0.0
         while conn is None and waited < self.settings_wait_seconds:
@@ -50,7 +57,7 @@ class ErpClientPool:
         if conn is None:
             raise ErpUnavailable(
                 f"the settings of connection {doc.connection_id!r} are not known to the {self.erp.value} "
-                "adapter yet (connections topic not read, or the connection was removed)"
+                "adapter yet (the connections topic is still being read)"
             )
         return self.for_connection(conn)
 

@@ -57,6 +57,10 @@ class ConnectionRegistry:
     def get(self, connection_id: str) -> ConnectionConfigured | None:
         return self._live.get(connection_id)
 
+    def removed(self, connection_id: str) -> bool:
+        """The connection existed and its newest event removed it (not merely unknown yet)."""
+        return connection_id not in self._live and self._versions.get(connection_id, 0) > 0
+
     def version(self, connection_id: str) -> int:
         return self._versions.get(connection_id, 0)
 

@@ -153,7 +153,7 @@ class MapperService:
         batch.newest[key] = order.updated_at
         self.counters.orders += 1
         connection = self.registry.get(order.connection_id)
-        if connection is None and self.registry.version(order.connection_id) > 0:
+        if connection is None and self.registry.removed(order.connection_id):
             log.info("order of a removed connection ignored", extra={"order": key})
             return
         batch.out.extend(self._outcome(envelope, order, connection, batch.effects))
