@@ -1,6 +1,7 @@
 """The Wix simulator pages every listing with one function (issue 15): Search Orders (cursor),
 Catalog V1 Query Products (offset) and the V3 queries (cursor). Walking the pages returns every
-item exactly once, and an offset that is not a whole number >= 0 is a 400, never a 500."""
+item exactly once, and an offset that is not a whole number >= 0, or a forged cursor, is a 400,
+never a 500."""
 
 from __future__ import annotations
 
@@ -104,6 +105,17 @@ def _cursor(data: dict[str, Any]) -> str:
             V3,
             "/stores/v3/inventory-items/query",
             {"query": {"cursorPaging": {"cursor": _cursor({"offset": -1})}}},
+        ),
+        (V1, "/ecom/v1/orders/search", {"search": {"cursorPaging": {"cursor": _cursor({"offset": 0})}}}),
+        (
+            V1,
+            "/ecom/v1/orders/search",
+            {"search": {"cursorPaging": {"cursor": _cursor({"filter": {}, "sort": "createdDate"})}}},
+        ),
+        (
+            V1,
+            "/ecom/v1/orders/search",
+            {"search": {"cursorPaging": {"cursor": _cursor({"filter": {}, "sort": [{}], "after": 3})}}},
         ),
     ],
 )

@@ -94,6 +94,7 @@ def test_the_simulator_and_the_assumptions_module_agree() -> None:
     assert sim_app.BULK_MAX == wix.BULK_MAX
     assert sim_app.TRANSACTIONS_MAX_IDS == wix.TRANSACTIONS_MAX_IDS
     assert sim_app.PRECONDITION == wix.V3_PRECONDITION_STATUS
+    assert sim_app.INVALID_PAGING == wix.INVALID_PAGING_STATUS
     policy = example("webhook_resend_policy")
     assert sim_webhooks.DEADLINE_SECONDS == wix.WEBHOOK_DEADLINE_SECONDS == policy["deadline_ms"] / 1000
     assert list(sim_webhooks.RESEND_AFTER_SECONDS) == list(wix.WEBHOOK_RESEND_AFTER_SECONDS)

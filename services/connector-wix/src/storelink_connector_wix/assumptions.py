@@ -56,6 +56,12 @@ SEARCH_NEXT_CURSOR = ("metadata", "cursors", "next")
 """ASSUMPTION: where Search Orders puts the next cursor (`metadata.cursors.next`, with
 `metadata.hasNext`). Follow-up pages send only `cursorPaging.cursor` [V: Wix query language]."""
 
+INVALID_PAGING_STATUS = 400
+"""ASSUMPTION (simulator): a V1 `paging.offset` that is not a whole number >= 0 is answered 400
+INVALID_ARGUMENT with the standard error body [V ERRORS]. The documentation does not say what Wix
+answers; the connector never sends such an offset, so only the simulator's own input check rests
+on it (a 500, or a slice from the end, would be neither Wix nor useful)."""
+
 V3_NEXT_CURSOR = ("pagingMetadata", "cursors", "next")
 """ASSUMPTION: where V3 query endpoints (products, inventory items) put the next cursor."""
 

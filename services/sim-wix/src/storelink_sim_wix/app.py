@@ -28,6 +28,7 @@ MAX_PAGE = 100
 BULK_MAX = 100  # ASSUMPTION (assumptions.BULK_MAX) for the V3 bulk endpoints
 TRANSACTIONS_MAX_IDS = 100  # ASSUMPTION (assumptions.TRANSACTIONS_MAX_IDS)
 PRECONDITION = 428  # [V ERRORS] "Preconditions must be met"; see assumptions.V3_PRECONDITION_STATUS
+INVALID_PAGING = 400  # ASSUMPTION: see assumptions.INVALID_PAGING_STATUS
 
 
 class SimError(Exception):
@@ -80,6 +81,21 @@ def _uncursor(text: str) -> dict[str, Any]:
     return value
 
 
+def _search_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A Search Orders cursor we issued (filter, sort, keyset position), else a 400 — a forged or
+    damaged cursor is the caller's error, never a 500."""
+    sort, after = state.get("sort"), state.get("after")
+    if (
+        not isinstance(state.get("filter"), dict)
+        or not isinstance(sort, list)
+        or not sort
+        or not isinstance(sort[0], dict)
+        or not (after is None or (isinstance(after, list) and len(after) == 2))
+    ):
+        raise SimError(400, "INVALID_ARGUMENT: bad cursor")
+    return state
+
+
 def page_of(items: list[T], offset: int, limit: int) -> tuple[list[T], int | None]:
     """One page of `limit` items from `offset`, and where the next page starts (None: this is the
     last). Every listing of the simulator pages this way; what it reads from the request and puts in
@@ -90,11 +106,12 @@ def page_of(items: list[T], offset: int, limit: int) -> tuple[list[T], int | Non
 
 def _offset(value: Any) -> int:
     """Where a page starts, from the request (V1 `paging.offset`) or our own cursor: a whole number
-    >= 0, else a 400 INVALID_ARGUMENT [V ERRORS] (never a 500, nor a slice from the end)."""
+    >= 0, else a 400 INVALID_ARGUMENT (ASSUMPTION INVALID_PAGING_STATUS; never a 500, nor a slice
+    from the end)."""
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)  # as before: a number sent as a string is read as that number
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise SimError(400, "INVALID_ARGUMENT: paging offset must be a whole number >= 0")
+        raise SimError(INVALID_PAGING, "INVALID_ARGUMENT: paging offset must be a whole number >= 0")
     return value
 
 
@@ -213,7 +230,7 @@ def create_app(sim: WixSim) -> FastAPI:
         paging = search.get("cursorPaging") or {}
         limit = _limit(paging)
         if paging.get("cursor"):
-            state = _uncursor(paging["cursor"])
+            state = _search_state(_uncursor(paging["cursor"]))
             if search.get("filter") or search.get("sort"):
                 raise SimError(400, "INVALID_ARGUMENT: send only the cursor after the first page")
         else:
