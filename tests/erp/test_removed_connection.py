@@ -36,7 +36,7 @@ def pool(registry: ConnectionRegistry, settings_wait_seconds: float) -> ErpClien
     )
 
 
-async def test_a_removed_connections_document_fails_at_once_and_can_be_replayed(
+async def test_a_removed_connections_document_fails_at_once_and_says_so(
     sqlite_engine: AsyncEngine,
 ) -> None:
     registry = ConnectionRegistry()
@@ -69,11 +69,11 @@ async def test_a_removed_connections_document_fails_at_once_and_can_be_replayed(
     assert isinstance(result, DocumentFailed)
     assert (result.code, result.retryable, result.attempts) == ("connection_removed", False, 1)
     assert "removed" in result.reason
-    assert "replay" in result.reason
+    assert "nothing was sent to the ERP" in result.reason
     assert slept == [], "no retry waits"
     entry = await ledger.get(doc.idempotency_key)
     assert entry is not None
-    assert entry.state is State.FAILED, "failed, so a replay after the connection is added again tries anew"
+    assert entry.state is State.FAILED, "failed (not pending): a later request for the key may try anew"
 
 
 async def test_a_connection_not_known_yet_is_still_waited_for() -> None:

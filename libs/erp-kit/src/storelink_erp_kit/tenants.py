@@ -43,8 +43,8 @@ class ErpClientPool:
         if self.registry.removed(doc.connection_id):
             # refused at once: waiting and retrying would hold a worker for minutes per document
             raise ErpRejected(
-                f"connection {doc.connection_id!r} was removed before this document was created; add the "
-                "connection again and replay the order to create it",
+                f"connection {doc.connection_id!r} was removed before this document was created, so nothing "
+                "was sent to the ERP; a connection added again imports the shop's orders anew",
                 code="connection_removed",
             )
         conn = self.registry.get(doc.connection_id)
