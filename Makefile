@@ -13,7 +13,7 @@ export UV_LINK_MODE := copy
 RUN         := $(UV) run --frozen --no-sync
 STATE       ?= $(CURDIR)/.state
 export STORELINK_STATE := $(STATE)
-PACKAGES     = $(foreach d,$(wildcard libs/*/src/storelink_* services/*/src/storelink_*),-p $(notdir $(d)))
+PACKAGES     = $(foreach d,$(wildcard libs/*/src/storelink_* services/*/src/storelink_* simulators/*/src/storelink_*),-p $(notdir $(d)))
 
 .PHONY: help install test test-unit up down lint format schemas screenshots deploy-render bench kafka-up kafka-down clean
 
@@ -59,14 +59,14 @@ kafka-up: install ## start the local Kafka broker (KAFKA_PORT, default 9092)
 kafka-down: ## stop the local Kafka broker
 	bash deploy/local/kafka.sh stop
 
-lint: install ## ruff and mypy --strict on libs/ and services/
-	$(RUN) ruff check libs services tests bench
-	$(RUN) ruff format --check libs services tests bench
+lint: install ## ruff and mypy --strict on libs/, services/ and simulators/
+	$(RUN) ruff check libs services simulators tests bench
+	$(RUN) ruff format --check libs services simulators tests bench
 	$(RUN) mypy $(PACKAGES)
 
 format: install ## apply ruff's fixes and formatting
-	$(RUN) ruff check --fix libs services tests bench
-	$(RUN) ruff format libs services tests bench
+	$(RUN) ruff check --fix libs services simulators tests bench
+	$(RUN) ruff format libs services simulators tests bench
 
 screenshots: install ## run the console's browser journeys and save their screenshots into docs/console/
 	STORELINK_SCREENSHOTS_DIR=$(CURDIR)/docs/console $(RUN) pytest tests/console -p no:randomly

@@ -102,7 +102,7 @@ def test_build_stage_uses_the_lockfile_without_dev_dependencies() -> None:
 def test_dockerignore_keeps_the_context_to_the_sources() -> None:
     lines = [ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines()]
     assert "**" in lines  # everything excluded by default ...
-    for needed in ("!pyproject.toml", "!uv.lock", "!libs/", "!services/"):
+    for needed in ("!pyproject.toml", "!uv.lock", "!libs/", "!services/", "!simulators/"):
         assert needed in lines  # ... except what the build copies
     copied = [rest.split()[-2] for word, rest in _instructions() if word == "COPY" and "--from" not in rest]
     for src in copied:
@@ -132,7 +132,7 @@ def test_uv_recipe_of_the_dockerfile_installs_every_workspace_package(tmp_path: 
     shutil.copy(ROOT / "uv.lock", src)
     for i, run in enumerate(syncs):
         if i == 1:
-            for folder in ("libs", "services"):
+            for folder in ("libs", "services", "simulators"):
                 if (ROOT / folder).is_dir():
                     shutil.copytree(
                         ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__", "tests")
@@ -145,6 +145,7 @@ def test_uv_recipe_of_the_dockerfile_installs_every_workspace_package(tmp_path: 
     shutil.rmtree(src)
     packages = sorted(p.name for p in (ROOT / "libs").glob("*/src/storelink_*"))
     packages += sorted(p.name for p in (ROOT / "services").glob("*/src/storelink_*"))
+    packages += sorted(p.name for p in (ROOT / "simulators").glob("*/src/storelink_*"))
     code = "import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)\n"
     result = subprocess.run(
         [str(venv / "bin" / "python"), "-c", code, *packages], capture_output=True, text=True, check=False

@@ -2,7 +2,7 @@
 
 Documented facts live in `storelink_erp_eracuni.protocol` (each with its source). What is here is
 an ASSUMPTION: some come from third-party code that talks to e-računi ([3p], named), some are our
-own reading. The adapter AND the simulator (services/sim-eracuni) use these names, so changing an
+own reading. The adapter AND the simulator (simulators/sim-eracuni) use these names, so changing an
 assumption after a check against a real e-računi test account is a change in this file only.
 Listed for people in docs/vendor-facts.md ("e-računi", "Assumed"); this file is the reference.
 """
