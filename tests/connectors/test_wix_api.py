@@ -181,7 +181,7 @@ async def test_cli_test_connection(world: World, tmp_path: Path) -> None:
 
 
 async def test_control_plane_tester_entry_point(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The control plane finds the Wix tester through `storelink.connection_testers` and calls it;
+    """The control plane finds the Wix plugin through `storelink.platforms` and tests with it;
     STORELINK_CONNECTOR_WIX_SHOP_BASE_URL points it at the simulator, as it does the connector."""
     from storelink_contracts import Platform
     from storelink_control.testers import TesterRegistry, run_test

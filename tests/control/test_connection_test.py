@@ -1,7 +1,7 @@
 """'Test connection' with a fake tester that asks a fake Shopamine over real HTTP (unit level).
 
-The real testers come from the connector kit through the `storelink.connection_testers` entry
-points; here a small one proves the protocol, the bounded time and the sentences.
+The real testers are the connector kit's, one per shop plugin found through the
+`storelink.platforms` entry points; here a small one proves the protocol, the bounded time and the sentences.
 """
 
 from __future__ import annotations
@@ -21,8 +21,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from storelink_connector_kit.plugin import (
+    PLATFORM_GROUP,
+    ShopCredentials,
+    ShopPlugin,
+    Text,
+    read_plugins,
+    shop_plugins,
+)
+from storelink_connector_kit.testing_connection import PlatformTester
 from storelink_contracts import Platform
-from storelink_control import testers as testers_module
 from storelink_control.testers import TesterRegistry, TesterVerdict
 from storelink_kit.testing.kafka_broker import free_port
 from storelink_kit.testing.waits import eventually
@@ -135,18 +143,62 @@ async def test_unsupported_when_no_tester_is_installed(live: Live) -> None:
     assert "No connection test is installed for wix" in r.json()["message"]
 
 
-def test_registry_is_filled_from_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("storelink_fake_tester_plugin")
-    module.factory = lambda: FakeShopamineTester("http://127.0.0.1:1")  # type: ignore[attr-defined]
+def test_registry_has_the_kit_tester_of_every_installed_plugin() -> None:
+    registry = TesterRegistry.from_entry_points()
+    for platform, plugin in shop_plugins().items():
+        tester = registry.get(platform)
+        assert isinstance(tester, PlatformTester)
+        assert tester.plugin is plugin
+    assert {Platform.WIX, Platform.SHOPAMINE} <= set(shop_plugins())
+
+
+def test_plugins_are_read_from_entry_points_and_a_broken_one_is_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = types.ModuleType("storelink_fake_shop_plugin")
+    module.good = ShopPlugin(  # type: ignore[attr-defined]
+        platform=Platform.SHOPAMINE,
+        title="Fake",
+        credentials=ShopCredentials,
+        runtime="nowhere:Nothing",
+        shop_base_url_env="STORELINK_FAKE_SHOP_BASE_URL",
+    )
     module.broken = object()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, module.__name__, module)
-    group = testers_module.ENTRY_POINT_GROUP
-    eps = [
-        EntryPoint(name="shopamine", value=f"{module.__name__}:factory", group=group),
-        EntryPoint(name="wix", value=f"{module.__name__}:broken", group=group),
-        EntryPoint(name="ebay", value=f"{module.__name__}:factory", group=group),
-    ]
-    monkeypatch.setattr(testers_module, "entry_points", lambda group: eps)
-    registry = TesterRegistry.from_entry_points()
-    assert isinstance(registry.get(Platform.SHOPAMINE), FakeShopamineTester)
-    assert registry.get(Platform.WIX) is None  # not a tester: skipped, not fatal
+    group = PLATFORM_GROUP
+    found = read_plugins(
+        [
+            EntryPoint(name="shopamine", value=f"{module.__name__}:good", group=group),
+            EntryPoint(name="wix", value=f"{module.__name__}:broken", group=group),  # not a plugin
+            EntryPoint(name="ebay", value=f"{module.__name__}:missing", group=group),  # no such object
+            EntryPoint(name="wix", value=f"{module.__name__}:good", group=group),  # names another platform
+        ]
+    )
+    assert dict(found) == {Platform.SHOPAMINE: module.good}  # type: ignore[attr-defined]
+
+
+def test_a_plugin_fills_only_its_own_console_texts() -> None:
+    def plugin(texts: dict[str, Text]) -> ShopPlugin:
+        return ShopPlugin(
+            platform=Platform.WIX,
+            title="Wix",
+            credentials=ShopCredentials,
+            runtime="nowhere:Nothing",
+            shop_base_url_env="STORELINK_FAKE_SHOP_BASE_URL",
+            texts=texts,
+        )
+
+    ok = plugin({"company.add_wix": Text("a", "b"), "webhook.steps_wix.3": Text("c", "d")})
+    assert set(ok.texts) == {"company.add_wix", "webhook.steps_wix.3"}
+    for stray in ("company.add_shopamine", "inbox.title", "webhook.steps_wix.10", "option.wixy"):
+        with pytest.raises(ValueError, match="outside the wix plugin's slots"):
+            plugin({stray: Text("a", "b")})
+
+
+def test_the_console_catalog_has_each_plugins_texts() -> None:
+    from storelink_control.i18n import CATALOG
+
+    for plugin in shop_plugins().values():
+        assert plugin.texts, plugin.platform
+        for key, sentence in plugin.texts.items():
+            assert (CATALOG[key].en, CATALOG[key].sl) == sentence

@@ -1,6 +1,6 @@
-"""'Test connection' end to end: the control service's endpoint, the testers the connector packages
-register through their `storelink.connection_testers` entry points (loaded as the service loads
-them), and the Wix and Shopamine simulators over real HTTP, reached through the same
+"""'Test connection' end to end: the control service's endpoint, the connector kit's tester for each
+shop plugin the connector packages register (`storelink.platforms` entry points, loaded as the
+service loads them), and the Wix and Shopamine simulators over real HTTP, reached through the same
 STORELINK_CONNECTOR_<PLATFORM>_SHOP_BASE_URL variables the connectors read."""
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from storelink_connector_wix.credentials import WixCredentials
 from storelink_contracts import CompanyProfile, ConnectionConfigured
 from storelink_control.db.engine import migrate
 from storelink_control.db.tables import Base
@@ -22,7 +23,6 @@ from storelink_control.schemas import (
     SETTINGS_FIELDS,
     CompanyBase,
     ConnectionSettings,
-    WixCredentials,
 )
 from storelink_control.secrecy import MASK, diff, masked_values
 from storelink_control.status import connection_of_key, origin_kind

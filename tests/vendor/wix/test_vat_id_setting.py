@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from storelink_connector_wix.api import WixApi
 from storelink_connector_wix.assumptions import DEFAULT_VAT_ID_FIELD
 from storelink_connector_wix.platform import WixPlatform
-from storelink_control.schemas import WixConnectionCreate
+from storelink_contracts import Platform
+from storelink_control.schemas import CREATE_MODELS
 from storelink_control.secrecy import clear_values, masked_values
 
 SITE = "5d1a4a6e-2c3b-4f5e-9a8b-1c2d3e4f5a6b"
@@ -25,13 +26,13 @@ def body(**credentials: str) -> dict[str, object]:
 
 
 def test_the_setting_is_accepted_stored_and_shown() -> None:
-    created = WixConnectionCreate.model_validate(body(buyer_vat_id_field="ID za DDV"))
+    created = CREATE_MODELS[Platform.WIX].model_validate(body(buyer_vat_id_field="ID za DDV"))
     assert clear_values(created.credentials)["buyer_vat_id_field"] == "ID za DDV"
     assert masked_values(created.credentials)["buyer_vat_id_field"] == "ID za DDV"  # not a secret
-    default = WixConnectionCreate.model_validate(body())
+    default = CREATE_MODELS[Platform.WIX].model_validate(body())
     assert clear_values(default.credentials) == {"api_key": KEY, "site_id": SITE}
     with pytest.raises(ValidationError):
-        WixConnectionCreate.model_validate(body(buyer_vat_id_field="x" * 101))
+        CREATE_MODELS[Platform.WIX].model_validate(body(buyer_vat_id_field="x" * 101))
 
 
 async def test_the_connector_hands_it_to_the_mapping() -> None:

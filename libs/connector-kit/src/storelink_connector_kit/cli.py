@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from decimal import Decimal
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,20 +13,17 @@ from rich.console import Console
 
 from storelink_connector_kit.platform import OrderContext, ShopPlatform
 
-PLATFORM_GROUP = "storelink.platforms"
 err = Console(stderr=True)
 
 
 def load_platform(name: str) -> ShopPlatform:
-    """The installed platform module called `name` (entry point group storelink.platforms)."""
-    found = {ep.name: ep for ep in entry_points(group=PLATFORM_GROUP)}
-    if name not in found:
-        known = ", ".join(sorted(found)) or "none installed"
-        raise typer.BadParameter(f"unknown platform {name!r} (known: {known})")
-    cls = found[name].load()
-    platform = cls()
-    assert isinstance(platform, ShopPlatform)
-    return platform
+    """The installed platform called `name` (entry point group storelink.platforms)."""
+    from storelink_connector_kit.plugin import UnknownPlatform, shop_plugin
+
+    try:
+        return shop_plugin(name).load_runtime()
+    except UnknownPlatform as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _read_json(path: Path) -> Any:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from storelink_connector_kit.errors import ShopError
 from storelink_connector_kit.http import HttpPolicy
 from storelink_connector_kit.platform import ShopPlatform
+from storelink_connector_kit.plugin import ShopPlugin
 from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
 from storelink_contracts import Platform
 
@@ -37,23 +38,20 @@ async def check_connection(
 
 
 class PlatformTester:
-    """The control plane's `storelink.connection_testers` protocol on top of `check_connection`.
+    """The control plane's Test connection for one shop plugin, on top of `check_connection`.
 
-    A platform package registers an INSTANCE (the control plane cannot call an unbound class
-    method); the platform module is found by name through the `storelink.platforms` entry points.
-    `base_url_env` names the environment variable that points the test at another API host, the
-    same one the platform's connector reads (e.g. STORELINK_CONNECTOR_WIX_SHOP_BASE_URL for a
-    simulator); it is read on every test, so a running control plane follows the environment.
+    The API host is read from the plugin's `shop_base_url_env` on every test (the variable the
+    connector reads), so a running control plane can test against a simulator.
     """
 
-    def __init__(self, base_url_env: str | None = None) -> None:
-        self.base_url_env = base_url_env
+    def __init__(self, plugin: ShopPlugin) -> None:
+        self.plugin = plugin
 
     async def test(
         self, platform: Platform, credentials: Mapping[str, str]
     ) -> tuple[Literal["ok", "failed"], str]:
-        from storelink_connector_kit.cli import load_platform
-
-        base_url = (os.environ.get(self.base_url_env) or None) if self.base_url_env else None
-        verdict = await check_connection(load_platform(platform.value), credentials, base_url=base_url)
+        if platform is not self.plugin.platform:
+            return "failed", f"this tester checks {self.plugin.title} shops, not {platform.value}"
+        base_url = os.environ.get(self.plugin.shop_base_url_env) or None
+        verdict = await check_connection(self.plugin.load_runtime(), credentials, base_url=base_url)
         return ("ok" if verdict.ok else "failed"), f"{verdict.verdict.value}: {verdict.message}"

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
+from storelink_connector_kit.plugin import shop_plugins
+
 Lang = Literal["en", "sl"]
 LANGS: tuple[Lang, ...] = ("en", "sl")
 DEFAULT_LANG: Lang = "en"
@@ -245,8 +247,6 @@ CATALOG.update(
         "company.test_erp": Text("Test ERP connection", "Preizkusi povezavo z ERP"),
         "company.connections": Text("Shop connections", "Povezave s trgovinami"),
         "company.no_connections": Text("No shop connected yet.", "Še ni povezane trgovine."),
-        "company.add_wix": Text("Connect a Wix shop", "Poveži trgovino Wix"),
-        "company.add_shopamine": Text("Connect a Shopamine shop", "Poveži trgovino Shopamine"),
         "help.fiscal_needs": Text(
             "Fiscal verification needs the VAT id and, in the ERP, the business premises and cash register"
             " the invoices are issued from.",
@@ -263,18 +263,6 @@ CATALOG.update(
         "connection.title": Text("{platform} shop", "Trgovina {platform}"),
         "connection.back": Text("back to the company", "nazaj na podjetje"),
         "connection.shop": Text("Access to the shop", "Dostop do trgovine"),
-        "connection.shop_help_wix": Text(
-            "In Wix: Account settings → API keys → Generate API key with the Wix Stores permission. The Site"
-            " ID is in the address of your dashboard; you may paste the whole address.",
-            "V Wix: Account settings → API keys → Generate API key z dovoljenjem Wix Stores. Site ID je v"
-            " naslovu nadzorne plošče; lahko prilepite kar cel naslov.",
-        ),
-        "connection.shop_help_shopamine": Text(
-            "In Shopamine: Settings → All Settings → Integrations → API authentication → GENERATE KEY, tick"
-            " every scope, SAVE.",
-            "V Shopamine: Nastavitve → Vse nastavitve → Integracije → API avtentikacija → GENERATE KEY,"
-            " označite vse vire podatkov, SAVE.",
-        ),
         "connection.settings": Text("What to synchronise", "Kaj sinhroniziramo"),
         "connection.test": Text("Test connection", "Preizkusi povezavo"),
         # webhook
@@ -296,42 +284,6 @@ CATALOG.update(
         "webhook.url": Text("Web Hook URL", "Web Hook URL"),
         "webhook.copy": Text("Copy", "Kopiraj"),
         "webhook.steps_title": Text("In the shop", "V trgovini"),
-        "webhook.steps_wix.1": Text(
-            "In the Wix dashboard open Automations.", "Na nadzorni plošči Wix odprite Avtomatizacije."
-        ),
-        "webhook.steps_wix.2": Text(
-            "Click + New Automation (top right).", "Kliknite + Nova avtomatizacija (zgoraj desno)."
-        ),
-        "webhook.steps_wix.3": Text(
-            "Click + Start from Scratch and name the automation, e.g. Storelink orders.",
-            "Kliknite + Začni iz nič in poimenujte avtomatizacijo, npr. Storelink naročila.",
-        ),
-        "webhook.steps_wix.4": Text(
-            "Trigger: eCommerce → Order placed (another automation with Order paid if you like).",
-            "Sprožilec: eCommerce → Naročilo oddano (po želji še ena avtomatizacija z Naročilo plačano).",
-        ),
-        "webhook.steps_wix.5": Text("Action: Send via Webhook.", "Dejanje: Pošlji prek webhook."),
-        "webhook.steps_wix.6": Text("Paste the Web Hook URL from here.", "Prilepite Web Hook URL od tukaj."),
-        "webhook.steps_wix.7": Text("Payload: All keys and values.", "Način vnosa: All keys and values."),
-        "webhook.steps_wix.8": Text(
-            "Confirm and activate the automation.", "Potrdite in vklopite avtomatizacijo."
-        ),
-        "webhook.steps_shopamine.1": Text(
-            "If your Shopamine shop can call a web address when an order is created or changed, enter"
-            " this Web Hook URL there.",
-            "Če vaša trgovina Shopamine lahko pokliče spletni naslov ob novem ali spremenjenem naročilu,"
-            " tam vpišite ta Web Hook URL.",
-        ),
-        "webhook.steps_shopamine.2": Text(
-            'The call sends JSON that names the order, e.g. {{"order_id": 1234}}; Storelink then reads the'
-            " order from Shopamine itself.",
-            'Klic pošlje JSON z naročilom, npr. {{"order_id": 1234}}; Storelink nato naročilo sam prebere iz'
-            " Shopamine.",
-        ),
-        "webhook.steps_shopamine.3": Text(
-            "Without a webhook, orders still arrive with every poll.",
-            "Brez webhooka naročila še vedno pridejo ob vsakem preverjanju.",
-        ),
         # inbox
         "inbox.title": Text("Inbox", "Nabiralnik"),
         "inbox.failed": Text("ERP documents that failed", "Neuspešni dokumenti v ERP"),
@@ -489,10 +441,13 @@ CATALOG.update(
         "option.b2b": Text("B2B (businesses)", "B2B (podjetja)"),
         "option.metakocka": Text("MetaKocka", "MetaKocka"),
         "option.eracuni": Text("e-računi", "e-računi"),
-        "option.wix": Text("Wix", "Wix"),
-        "option.shopamine": Text("Shopamine", "Shopamine"),
         "option.send_default": Text("as usual for the kind", "običajno za vrsto"),
         "option.send_gross": Text("gross (with VAT)", "z DDV (bruto)"),
         "option.send_net": Text("net (without VAT)", "brez DDV (neto)"),
     }
+)
+
+# What the console says about each shop platform comes from that platform's plugin.
+CATALOG.update(
+    {key: Text(*sentence) for plugin in shop_plugins().values() for key, sentence in plugin.texts.items()}
 )

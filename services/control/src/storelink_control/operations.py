@@ -30,13 +30,12 @@ from storelink_control.schemas import (
     ERP_CREDENTIALS_MODELS,
     SETTINGS_FIELDS,
     CompanyBase,
+    ConnectionCreateBase,
     ConnectionSettings,
     ConnectionUpdate,
     EracuniCompany,
     MetaKockaCompany,
-    ShopamineConnectionCreate,
     TenantCreate,
-    WixConnectionCreate,
 )
 from storelink_control.secrecy import clear_values, diff, masked_values, prefixed, secret_fields
 from storelink_control.webhooks import new_token, token_sha256
@@ -247,7 +246,7 @@ async def create_connection(
     control: Control,
     caller: Principal,
     tenant_id: str,
-    body: ShopamineConnectionCreate | WixConnectionCreate,
+    body: ConnectionCreateBase,
 ) -> tuple[Connection, str]:
     """A new connection and its webhook token (the token is returned once, stored only hashed)."""
     if problems := check_settings(body):

@@ -8,10 +8,11 @@ that every settings field exists in the event with the same default).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import (
     BaseModel,
@@ -23,11 +24,12 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     WithJsonSchema,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from storelink_connector_wix.site_id import parse_site_id
+from storelink_connector_kit.plugin import ShopCredentials, ShopPlugin, shop_plugins
 from storelink_contracts import (
     CompanyProfile,
     ConnectionConfigured,
@@ -83,68 +85,10 @@ OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_lengt
 
 # --------------------------------------------------------------------------- shop credentials
 
-
-class ShopamineCredentials(ApiModel):
-    """What the Shopamine admin shows under Settings → Integrations → API authentication."""
-
-    store_url: str = Field(
-        description="The shop's address, e.g. www.example.com or https://www.example.com",
-        examples=["https://www.example.com"],
-    )
-    api_key: SecretStr = Field(min_length=8, max_length=1024, description="The API KEY token")
-
-    @field_validator("store_url")
-    @classmethod
-    def _normalise_store_url(cls, value: str) -> str:
-        text = value.strip()
-        if not text:
-            raise ValueError("give the shop's address, e.g. www.example.com")
-        if "://" not in text:
-            text = "https://" + text
-        parts = urlsplit(text)
-        if parts.scheme not in ("http", "https"):
-            raise ValueError("the shop's address must start with https:// (or http://)")
-        host = parts.hostname or ""
-        if not re.fullmatch(r"(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", host):
-            raise ValueError(f"{value!r} is not a web address; give the shop's domain, e.g. www.example.com")
-        if parts.query or parts.fragment:
-            raise ValueError("give only the shop's address, without ?query or #fragment")
-        port = f":{parts.port}" if parts.port else ""
-        path = parts.path.rstrip("/")
-        return f"{parts.scheme}://{host.lower()}{port}{path}"
-
-
-class WixCredentials(ApiModel):
-    """An API key with the Wix Stores permission, and the site it belongs to."""
-
-    api_key: SecretStr = Field(min_length=8, max_length=4096, description="Wix API key")
-    site_id: str = Field(
-        description=(
-            "The Site ID (a UUID), or the site's dashboard address copied from the browser "
-            "(https://manage.wix.com/dashboard/<Site ID>/...); stored as the bare Site ID"
-        ),
-        examples=["3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a"],
-    )
-    buyer_vat_id_field: str | None = Field(
-        default=None,
-        max_length=100,
-        description=(
-            "Title of the checkout custom field where business buyers enter their VAT number; "
-            'not given: "VAT ID"; empty: no VAT number is read'
-        ),
-    )
-
-    @field_validator("site_id")
-    @classmethod
-    def _normalise_site_id(cls, value: str) -> str:
-        """The connector's own parsing, so control accepts exactly what the connector does."""
-        return parse_site_id(value)
-
-
-CREDENTIALS_MODELS: dict[Platform, type[ApiModel]] = {
-    Platform.SHOPAMINE: ShopamineCredentials,
-    Platform.WIX: WixCredentials,
-}
+CREDENTIALS_MODELS: Mapping[Platform, type[ShopCredentials]] = MappingProxyType(
+    {platform: plugin.credentials for platform, plugin in shop_plugins().items()}
+)
+"""Each installed shop plugin's own credentials model: control holds no per-platform code."""
 
 # --------------------------------------------------------------------------- connection settings
 
@@ -200,21 +144,41 @@ class ConnectionSettings(ApiModel):
 SETTINGS_FIELDS: tuple[str, ...] = tuple(ConnectionSettings.model_fields)
 
 
-class ShopamineConnectionCreate(ConnectionSettings):
-    platform: Literal[Platform.SHOPAMINE]
-    credentials: ShopamineCredentials
+class ConnectionCreateBase(ConnectionSettings):
+    """What every platform's create body has; one model per installed plugin narrows both fields."""
+
+    platform: Platform
+    credentials: ShopCredentials
 
 
-class WixConnectionCreate(ConnectionSettings):
-    platform: Literal[Platform.WIX]
-    credentials: WixCredentials
+def _create_model(plugin: ShopPlugin) -> type[ConnectionCreateBase]:
+    """`WixConnectionCreate`: the settings, `platform: "wix"` and the plugin's credentials model."""
+    tag: Any = Literal[plugin.platform]  # one value, known only when the plugins are read
+    return create_model(
+        f"{plugin.title}ConnectionCreate",
+        __base__=ConnectionCreateBase,
+        __module__=__name__,
+        platform=(tag, ...),
+        credentials=(plugin.credentials, ...),
+    )
 
 
-ConnectionCreate = Annotated[ShopamineConnectionCreate | WixConnectionCreate, Field(discriminator="platform")]
-CREATE_MODELS: dict[Platform, type[ConnectionSettings]] = {
-    Platform.SHOPAMINE: ShopamineConnectionCreate,
-    Platform.WIX: WixConnectionCreate,
-}
+CREATE_MODELS: Mapping[Platform, type[ConnectionCreateBase]] = MappingProxyType(
+    {platform: _create_model(plugin) for platform, plugin in shop_plugins().items()}
+)
+
+
+def _one_of(models: Sequence[type[ConnectionCreateBase]]) -> Any:
+    """The request body: one of the plugins' create models, told apart by `platform`."""
+    if len(models) < 2:  # a discriminated union needs two; with none, every platform is refused
+        return models[0] if models else ConnectionCreateBase
+    return Annotated[Union[tuple(models)], Field(discriminator="platform")]  # noqa: UP007 - built at run time
+
+
+if TYPE_CHECKING:
+    ConnectionCreate: TypeAlias = ConnectionCreateBase
+else:
+    ConnectionCreate = _one_of(list(CREATE_MODELS.values()))
 
 
 class ConnectionUpdate(ApiModel):

@@ -1,9 +1,8 @@
-"""'Test connection': a small protocol the connector kit implements, found through entry points.
+"""'Test connection': a small protocol; each installed shop plugin gets the connector kit's tester.
 
-A package registers `[project.entry-points."storelink.connection_testers"] <platform> = "pkg.mod:obj"`
-where `obj` is a `ConnectionTester` (or a zero-argument factory returning one). The control plane
-calls it with the platform and the credentials in clear, bounded by a timeout, and turns whatever
-happens into a verdict and one sentence for a person.
+The plugins are found through the one `storelink.platforms` entry-point group. The control plane
+calls a tester with the platform and the credentials in clear, bounded by a timeout, and turns
+whatever happens into a verdict and one sentence for a person.
 """
 
 from __future__ import annotations
@@ -13,16 +12,14 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Literal, Protocol, runtime_checkable
 
+from storelink_connector_kit.plugin import shop_plugins
 from storelink_contracts import Platform
 from storelink_control.schemas import CREDENTIALS_MODELS
 from storelink_control.secrecy import scrub_secrets, secret_fields
 
 log = logging.getLogger("storelink.control.testers")
-
-ENTRY_POINT_GROUP = "storelink.connection_testers"
 
 TesterVerdict = Literal["ok", "failed"]
 
@@ -68,21 +65,9 @@ class TesterRegistry:
 
     @classmethod
     def from_entry_points(cls) -> TesterRegistry:
-        registry = cls()
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                platform = Platform(ep.name)
-                target = ep.load()
-                # a class passes the protocol check (it has `test`) but cannot be called unbound
-                is_instance = isinstance(target, ConnectionTester) and not isinstance(target, type)
-                tester = target if is_instance else target()
-                if not isinstance(tester, ConnectionTester):
-                    raise TypeError(f"{ep.value} is not a ConnectionTester")
-            except Exception as exc:  # a broken plug-in must not stop the control plane
-                log.warning("connection tester not loaded", extra={"entry_point": ep.name, "error": str(exc)})
-                continue
-            registry.register(platform, tester)
-        return registry
+        from storelink_connector_kit.testing_connection import PlatformTester  # HTTP: loaded once
+
+        return cls({platform: PlatformTester(plugin) for platform, plugin in shop_plugins().items()})
 
 
 async def run_test(

@@ -65,7 +65,8 @@ Me = Annotated[Principal, Depends(console_principal)]
 Ctl = Annotated[Control, Depends(get_control)]
 Csrf = Depends(check_csrf)
 
-PLATFORMS = (Platform.WIX, Platform.SHOPAMINE)
+PLATFORMS = tuple(CREDENTIALS_MODELS)
+"""The installed shop plugins, in name order."""
 SETTINGS_SKIP = frozenset({"platform", "credentials"})
 COMPANY_FIELDS = fields_of(CompanyBase)
 
@@ -412,11 +413,12 @@ def credential_specs(platform: Platform) -> list[FieldSpec]:
 
 
 def _platform(value: str | None) -> Platform:
+    """The platform a link asks for; an unknown or missing one is the first installed plugin."""
     try:
         platform = Platform(value or "")
     except ValueError:
-        return Platform.WIX
-    return platform if platform in PLATFORMS else Platform.WIX
+        return PLATFORMS[0]
+    return platform if platform in PLATFORMS else PLATFORMS[0]
 
 
 def _connection_page(
