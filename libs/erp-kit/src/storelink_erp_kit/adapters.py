@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from storelink_contracts import CompanyProfile, ErpSystem
 from storelink_erp_kit.client import ConnectionVerdict, ErpClient, Verdict
 from storelink_erp_kit.errors import ErpError
@@ -19,9 +21,21 @@ from storelink_kit.secrets import SecretBox, SecretError
 ENTRY_POINT_GROUP = "storelink.erp_adapters"
 
 
+class ErpCredentials(BaseModel):
+    """What a person enters to connect an ERP; unknown fields are an error (a typo is not dropped).
+
+    An adapter's subclass validates with plain-language errors; its `SecretStr` fields are the
+    secrets (encrypted at rest, masked in output, scrubbed from messages)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 @dataclass(frozen=True, slots=True)
 class ErpAdapterSpec:
     erp: ErpSystem
+    name: str
+    """The ERP's name in API model names (`MetaKockaCompany`)."""
+    credentials: type[ErpCredentials]
     make_client: Callable[..., ErpClient]
     """`make_client(credentials: dict, *, url: str | None, timeout: float) -> ErpClient`."""
     placeholder_credentials: dict[str, str]

@@ -30,11 +30,10 @@ from storelink_control.schemas import (
     ERP_CREDENTIALS_MODELS,
     SETTINGS_FIELDS,
     CompanyBase,
+    CompanyInBase,
     ConnectionCreateBase,
     ConnectionSettings,
     ConnectionUpdate,
-    EracuniCompany,
-    MetaKockaCompany,
     TenantCreate,
 )
 from storelink_control.secrecy import clear_values, diff, masked_values, prefixed, secret_fields
@@ -168,7 +167,7 @@ def _erp_flat(creds: BaseModel | None) -> dict[str, Any]:
 
 
 async def update_company(
-    control: Control, caller: Principal, tenant_id: str, company: MetaKockaCompany | EracuniCompany
+    control: Control, caller: Principal, tenant_id: str, company: CompanyInBase
 ) -> Tenant:
     """A new company profile; every live connection of the tenant gets a new settings version."""
     if problems := check_company(company):

@@ -19,14 +19,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    SecretStr,
     StrictBool,
     StrictInt,
     StringConstraints,
     WithJsonSchema,
     create_model,
     field_validator,
-    model_validator,
 )
 
 from storelink_connector_kit.plugin import ShopCredentials, ShopPlugin, shop_plugins
@@ -39,6 +37,7 @@ from storelink_contracts import (
     TargetDocument,
 )
 from storelink_contracts.base import CountryCode, NonEmptyStr
+from storelink_erp_kit.adapters import ErpAdapterSpec, ErpCredentials, installed_adapters
 
 _EVENT = ConnectionConfigured.model_fields
 _COMPANY = CompanyProfile.model_fields
@@ -168,17 +167,17 @@ CREATE_MODELS: Mapping[Platform, type[ConnectionCreateBase]] = MappingProxyType(
 )
 
 
-def _one_of(models: Sequence[type[ConnectionCreateBase]]) -> Any:
-    """The request body: one of the plugins' create models, told apart by `platform`."""
-    if len(models) < 2:  # a discriminated union needs two; with none, every platform is refused
-        return models[0] if models else ConnectionCreateBase
-    return Annotated[Union[tuple(models)], Field(discriminator="platform")]  # noqa: UP007 - built at run time
+def _one_of(models: Sequence[type[BaseModel]], base: type[BaseModel], tag: str) -> Any:
+    """A request body: one of the plugins' models, told apart by the `tag` field."""
+    if len(models) < 2:  # a discriminated union needs two; with none, every value of the tag is refused
+        return models[0] if models else base
+    return Annotated[Union[tuple(models)], Field(discriminator=tag)]  # noqa: UP007 - built at run time
 
 
 if TYPE_CHECKING:
     ConnectionCreate: TypeAlias = ConnectionCreateBase
 else:
-    ConnectionCreate = _one_of(list(CREATE_MODELS.values()))
+    ConnectionCreate = _one_of(list(CREATE_MODELS.values()), ConnectionCreateBase, "platform")
 
 
 class ConnectionUpdate(ApiModel):
@@ -208,87 +207,10 @@ class ConnectionUpdate(ApiModel):
 # --------------------------------------------------------------------------- tenants
 
 
-class MetaKockaCredentials(ApiModel):
-    company_id: str = Field(pattern=r"^\d{1,12}$", description="MetaKocka's numeric company id")
-    secret_key: SecretStr = Field(min_length=8, max_length=512)
-    webhook_secret: SecretStr | None = Field(
-        default=None,
-        min_length=8,
-        max_length=512,
-        description="The stock webhook's client_secret in MetaKocka (signs its POSTs, HMAC-SHA1)",
-    )
-    cancel_status: NonEmptyStr | None = Field(
-        default=None,
-        max_length=100,
-        description="Your sales-order status for cancelled orders, exactly as in MetaKocka's status register",
-    )
-
-
-class EracuniCredentials(ApiModel):
-    """e-računi's documented login (its WS Authentication page): the API user's name and password,
-    sent as md5pass, and the organisation token; plus what fiscal verification needs."""
-
-    username: NonEmptyStr
-    password: SecretStr | None = Field(
-        default=None,
-        min_length=1,
-        max_length=512,
-        description="The API user's password (sent only as md5pass)",
-    )
-    md5pass: SecretStr | None = Field(
-        default=None, description="Instead of the password: MD5 hex of the USER NAME in capitals + password"
-    )
-    token: SecretStr = Field(
-        min_length=4,
-        max_length=512,
-        description="Organisation token (Settings → Company settings → Web services)",
-    )
-    cash_register_code: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="Electronic device that fiscally verifies invoices",
-    )
-    business_unit: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="Business premises registered for fiscal verification",
-    )
-    secret_key: SecretStr | None = Field(
-        default=None,
-        exclude=True,  # never stored or shown; the console does not offer it
-        description="Not accepted: e-računi logs in with md5pass",
-    )
-
-    @field_validator("secret_key")
-    @classmethod
-    def _no_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            raise ValueError(
-                "e-računi's documented login is the API user's password (sent as md5pass), not a secret key: "
-                "enter password (or md5pass) instead"
-            )
-        return value
-
-    @field_validator("md5pass")
-    @classmethod
-    def _md5_hex(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"[0-9a-fA-F]{32}", value.get_secret_value()):
-            raise ValueError("md5pass is 32 hexadecimal characters (or enter password instead)")
-        return value
-
-    @model_validator(mode="after")
-    def _one_login(self) -> EracuniCredentials:
-        if (self.password is None) == (self.md5pass is None):
-            raise ValueError("give the API user's password or its md5pass (exactly one of them)")
-        return self
-
-
-ERP_CREDENTIALS_MODELS: dict[ErpSystem, type[ApiModel]] = {
-    ErpSystem.METAKOCKA: MetaKockaCredentials,
-    ErpSystem.ERACUNI: EracuniCredentials,
-}
+ERP_CREDENTIALS_MODELS: Mapping[ErpSystem, type[ErpCredentials]] = MappingProxyType(
+    {erp: spec.credentials for erp, spec in sorted(installed_adapters().items())}
+)
+"""Each installed ERP adapter's own credentials model: control holds no per-ERP code."""
 
 
 class CompanyBase(ApiModel):
@@ -310,21 +232,34 @@ class CompanyBase(ApiModel):
         return text or None
 
 
-class MetaKockaCompany(CompanyBase):
-    erp: Literal[ErpSystem.METAKOCKA]
-    erp_credentials: MetaKockaCredentials | None = Field(
-        default=None, description="Omit to keep the stored credentials"
+class CompanyInBase(CompanyBase):
+    """What every ERP's company body has; one model per installed adapter narrows both fields."""
+
+    erp: ErpSystem
+    erp_credentials: ErpCredentials | None = None
+
+
+def _company_model(spec: ErpAdapterSpec) -> type[CompanyInBase]:
+    """`MetaKockaCompany`: the profile, `erp: "metakocka"` and the adapter's credentials model."""
+    tag: Any = Literal[spec.erp]  # one value, known only when the adapters are read
+    credentials: Any = spec.credentials | None
+    return create_model(
+        f"{spec.name}Company",
+        __base__=CompanyInBase,
+        __module__=__name__,
+        erp=(tag, ...),
+        erp_credentials=(credentials, Field(default=None, description="Omit to keep the stored credentials")),
     )
 
 
-class EracuniCompany(CompanyBase):
-    erp: Literal[ErpSystem.ERACUNI]
-    erp_credentials: EracuniCredentials | None = Field(
-        default=None, description="Omit to keep the stored credentials"
-    )
+COMPANY_MODELS: Mapping[ErpSystem, type[CompanyInBase]] = MappingProxyType(
+    {erp: _company_model(spec) for erp, spec in sorted(installed_adapters().items())}
+)
 
-
-CompanyIn = Annotated[MetaKockaCompany | EracuniCompany, Field(discriminator="erp")]
+if TYPE_CHECKING:
+    CompanyIn: TypeAlias = CompanyInBase
+else:
+    CompanyIn = _one_of(list(COMPANY_MODELS.values()), CompanyInBase, "erp")
 
 
 class TenantCreate(ApiModel):

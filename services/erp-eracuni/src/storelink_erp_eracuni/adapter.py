@@ -6,6 +6,7 @@ from typing import Any
 
 from storelink_contracts import ErpSystem
 from storelink_erp_eracuni.client import DEFAULT_URL, EracuniClient
+from storelink_erp_eracuni.credentials import EracuniCredentials
 from storelink_erp_kit.adapters import ErpAdapterSpec
 
 
@@ -17,6 +18,8 @@ def make_client(
 
 ADAPTER = ErpAdapterSpec(
     erp=ErpSystem.ERACUNI,
+    name="Eracuni",
+    credentials=EracuniCredentials,
     make_client=make_client,
     placeholder_credentials={"username": "<username>", "md5pass": "<md5pass>", "token": "<token>"},
 )

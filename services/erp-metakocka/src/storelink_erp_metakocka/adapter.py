@@ -7,6 +7,7 @@ from typing import Any
 from storelink_contracts import ErpSystem
 from storelink_erp_kit.adapters import ErpAdapterSpec
 from storelink_erp_metakocka.client import DEFAULT_BASE_URL, MetakockaClient
+from storelink_erp_metakocka.credentials import MetaKockaCredentials
 
 
 def make_client(
@@ -17,6 +18,8 @@ def make_client(
 
 ADAPTER = ErpAdapterSpec(
     erp=ErpSystem.METAKOCKA,
+    name="MetaKocka",
+    credentials=MetaKockaCredentials,
     make_client=make_client,
     placeholder_credentials={"company_id": "<company_id>", "secret_key": "<secret_key>"},
 )
