@@ -19,7 +19,7 @@ import httpx
 import uvicorn
 
 from storelink_contracts import TopicNames
-from storelink_control.app import create_app
+from storelink_control.app import build as build_control
 from storelink_control.settings import ControlSettings
 from storelink_control.testers import TesterRegistry
 from storelink_kit.admin import ensure_topics
@@ -55,7 +55,7 @@ async def run(bootstrap: str) -> None:
         rate_limit="1000000/minute",
         kafka=KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=topics.prefix),
     )
-    app = create_app(settings, testers=TesterRegistry(), box=SecretBox([SecretBox.generate_key()]))
+    app = build_control(settings, testers=TesterRegistry(), box=SecretBox([SecretBox.generate_key()]))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())

@@ -42,8 +42,9 @@ from storelink_kit.admin import ensure_topics
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.kafka_broker import kafka_bootstrap_servers
 from storelink_kit.testing.samples import sample_connection, sample_order
-from storelink_mapper.app import MapperSettings, build, tune_gc
+from storelink_mapper.app import build, tune_gc
 from storelink_mapper.mapping import map_order
+from storelink_mapper.settings import MapperSettings
 
 D = Decimal
 PARTITIONS = 6

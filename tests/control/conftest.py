@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from storelink_contracts import TopicNames
-from storelink_control.app import create_app
+from storelink_control.app import build as build_control
 from storelink_control.control import Control
 from storelink_control.settings import ControlSettings
 from storelink_control.testers import TesterRegistry
@@ -142,7 +142,7 @@ async def start_live(
     )
     box = SecretBox([SecretBox.generate_key()])
     testers = TesterRegistry()
-    app = create_app(settings, testers=testers, box=box)
+    app = build_control(settings, testers=testers, box=box)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     task = asyncio.create_task(server.serve())

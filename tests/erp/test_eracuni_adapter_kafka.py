@@ -9,7 +9,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from storelink_contracts import DocumentKind, ErpSystem, TopicNames
-from storelink_erp_eracuni.service import build
+from storelink_erp_eracuni.app import build
 from storelink_erp_eracuni.settings import EracuniSettings
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox

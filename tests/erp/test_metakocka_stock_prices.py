@@ -21,8 +21,8 @@ from storelink_contracts import (
 )
 from storelink_erp_kit.changes import ObservedValues
 from storelink_erp_kit.polling import Poller
+from storelink_erp_metakocka.app import build
 from storelink_erp_metakocka.client import MetakockaClient
-from storelink_erp_metakocka.service import build
 from storelink_erp_metakocka.settings import MetakockaSettings
 from storelink_erp_metakocka.webhook import create_webhook_app, signature
 from storelink_kit.broker import make_broker

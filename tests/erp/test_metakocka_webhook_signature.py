@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from storelink_contracts import ErpSystem
-from storelink_erp_metakocka.service import build
+from storelink_erp_metakocka.app import build
 from storelink_erp_metakocka.settings import MetakockaSettings
 from storelink_erp_metakocka.webhook import create_webhook_app, signature, signature_valid
 from storelink_kit.secrets import SecretBox

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from storelink_erp_eracuni.service import build as build_eracuni
+from storelink_erp_eracuni.app import build as build_eracuni
 from storelink_erp_eracuni.settings import EracuniSettings
-from storelink_erp_metakocka.service import build as build_metakocka
+from storelink_erp_metakocka.app import build as build_metakocka
 from storelink_erp_metakocka.settings import MetakockaSettings
 from storelink_kit.secrets import SecretBox
 

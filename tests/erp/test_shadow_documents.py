@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storelink_contracts import DocumentKind, ErpSystem, TopicNames
-from storelink_erp_metakocka.service import build
+from storelink_erp_metakocka.app import build
 from storelink_erp_metakocka.settings import MetakockaSettings
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 
 from storelink_kit.settings import KafkaSettings
-from storelink_mapper.app import Mapper, MapperSettings, build
+from storelink_mapper.app import Mapper, build
+from storelink_mapper.settings import MapperSettings
 
 
 def mapper_settings(kafka_settings: KafkaSettings) -> MapperSettings:

@@ -30,8 +30,8 @@ from storelink_contracts import (
 )
 from storelink_kit.connections import ConnectionRegistry
 from storelink_kit.testing.samples import T0, sample_company, sample_connection, sample_order
+from storelink_mapper.handlers import MapperService
 from storelink_mapper.mapping import map_order
-from storelink_mapper.service import MapperService
 
 D = Decimal
 CENT = D("0.01")

@@ -11,8 +11,8 @@ from aiokafka.structs import ConsumerRecord
 from storelink_contracts import DocumentRequested, Envelope, Event, OrderNeedsAttention, encode_event
 from storelink_kit.connections import ConnectionRegistry
 from storelink_kit.testing.samples import T0, sample_connection, sample_order
+from storelink_mapper.handlers import MapperService
 from storelink_mapper.mapping import map_order
-from storelink_mapper.service import MapperService
 
 
 class FakeBroker:

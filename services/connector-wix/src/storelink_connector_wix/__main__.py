@@ -1,6 +1,17 @@
 """`python -m storelink_connector_wix` / `storelink-connector-wix`: run the Wix connector."""
 
-from storelink_connector_wix.main import main
+from __future__ import annotations
+
+from storelink_connector_wix.app import build
+from storelink_connector_wix.settings import WixConnectorSettings
+from storelink_kit.secrets import SecretBox
+from storelink_kit.service import serve
+
+
+def main() -> None:
+    settings = WixConnectorSettings()
+    serve(build(settings, SecretBox.from_env()).app(), settings)
+
 
 if __name__ == "__main__":
     main()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from storelink_control.app import create_app
+from storelink_control.app import build
 from storelink_control.settings import ControlSettings
 from storelink_kit.service import serve
 
 
 def main() -> None:
     settings = ControlSettings()
-    serve(create_app(settings), settings)
+    serve(build(settings), settings)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ tenant's data (anything else answers 404); an operator token sees every tenant.
 """
 
 
-def create_app(
+def build(
     settings: ControlSettings | None = None,
     *,
     testers: TesterRegistry | None = None,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from storelink_control.app import create_app
+from storelink_control.app import build
 from storelink_control.settings import ControlSettings
 
 
 def render() -> str:
-    document = create_app(ControlSettings()).openapi()
+    document = build(ControlSettings()).openapi()
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storelink_erp_eracuni.service import build
+from storelink_erp_eracuni.app import build
 from storelink_erp_eracuni.settings import EracuniSettings
 from storelink_kit.service import serve
 

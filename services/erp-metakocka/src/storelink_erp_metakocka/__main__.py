@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storelink_erp_metakocka.service import build
+from storelink_erp_metakocka.app import build
 from storelink_erp_metakocka.settings import MetakockaSettings
 from storelink_kit.service import serve
 

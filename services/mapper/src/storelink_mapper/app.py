@@ -1,7 +1,5 @@
-"""Service wiring: the connections registry, the batch subscriber on orders, the HTTP health app.
-
-Run with `storelink-mapper` (env: STORELINK_KAFKA_*, STORELINK_MAPPER_*).
-"""
+"""The mapper's composition root: the connections registry, the batch subscriber on orders, the
+HTTP health app. Run with `storelink-mapper` (env: STORELINK_KAFKA_*, STORELINK_MAPPER_*)."""
 
 from __future__ import annotations
 
@@ -16,43 +14,18 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker, KafkaMessage
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
 
 from storelink_kit.broker import consumer_options, make_broker, producer_options
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
 from storelink_kit.observability import instrument
-from storelink_kit.service import make_app, serve
-from storelink_kit.settings import ServiceSettings
+from storelink_kit.service import make_app
+from storelink_mapper.handlers import SOURCE, MapperService
 from storelink_mapper.publisher import PipelinedPublisher
-from storelink_mapper.service import SOURCE, MapperService
+from storelink_mapper.settings import MapperSettings
 from storelink_mapper.state import Recency, Waiting
 from storelink_mapper.warmup import load_connections
 
 log = logging.getLogger("storelink.mapper")
-
-
-class MapperSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="STORELINK_MAPPER_", extra="ignore")
-
-    service_name: str = "mapper"
-    group_id: str = "storelink-mapper"
-    batch_max_records: int = Field(default=500, ge=1, description="Orders per batch at most")
-    batch_timeout_ms: int = Field(default=100, ge=1, description="How long a batch may wait to fill")
-    producer_batch_bytes: int = Field(
-        default=512 * 1024,
-        ge=16 * 1024,
-        description="Producer batch size per partition (documents are ~2.5 kB)",
-    )
-    recency_capacity: int = Field(default=200_000, ge=1, description="Orders whose newest snapshot is kept")
-    waiting_per_connection: int = Field(
-        default=10_000, ge=1, description="Unmappable orders kept per connection"
-    )
-    gc_young_threshold: int = Field(
-        default=50_000,
-        ge=700,
-        description="Allocations between young garbage collections (CPython's default is 700)",
-    )
 
 
 @dataclass(slots=True)
@@ -164,8 +137,3 @@ def make_asgi(settings: MapperSettings) -> AsgiFastStream:
     app = make_app(mapper.broker, extra_routes=mapper.routes, kafka=settings.kafka)
     app.after_shutdown(mapper.publisher.close)  # once the broker's consumers are stopped
     return app
-
-
-def main() -> None:
-    settings = MapperSettings()
-    serve(make_asgi(settings), settings)

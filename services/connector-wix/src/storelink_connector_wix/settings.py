@@ -1,13 +1,10 @@
-"""`storelink-connector-wix`: the Wix connector process."""
+"""The Wix connector's settings (environment: STORELINK_CONNECTOR_WIX_*)."""
 
 from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from storelink_connector_kit.runtime import Connector, ConnectorSettings
-from storelink_connector_wix.platform import WixPlatform
-from storelink_kit.secrets import SecretBox
-from storelink_kit.service import serve
+from storelink_connector_kit.runtime import ConnectorSettings
 
 
 class WixConnectorSettings(ConnectorSettings):
@@ -19,13 +16,3 @@ class WixConnectorSettings(ConnectorSettings):
     service_name: str = "connector-wix"
     http_port: int = 8001
     database_url: str = "sqlite+aiosqlite:///./connector-wix.db"
-
-
-def main() -> None:
-    settings = WixConnectorSettings()
-    connector = Connector(WixPlatform(), settings, secrets=SecretBox.from_env())
-    serve(connector.app(), settings)
-
-
-if __name__ == "__main__":
-    main()
