@@ -74,7 +74,8 @@ async def test_a_person_adds_tests_edits_and_removes_a_connection(live: Live) ->
 
     r = await _run(
         live, token,
-        "connections", "add", tenant_id, "--platform", "wix", "--api-key", WIX_KEY, "--site-id", WIX_SITE,
+        "connections", "add", tenant_id, "--platform", "wix", "--api-key", WIX_KEY,
+        "--credential", f"site_id={WIX_SITE}",
         "--description", "Wix from CLI", "--set", "warehouse=Main", "--set", "stock_sync=true",
         "--set", "polling_interval_seconds=600",
     )  # fmt: skip

@@ -91,7 +91,7 @@ async def test_field_problems_are_in_plain_words_in_the_api_and_the_cli(live: Li
 
     result = await _cli(
         live, token, "connections", "add", tenant_id, "--platform", "wix", "--api-key", "short",
-        "--site-id", "3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a",
+        "--credential", "site_id=3f2b1c1e-6a7d-4a8e-9f4b-2a1c0d9e8f7a",
     )  # fmt: skip
     assert result.exit_code == 1
     said = " ".join(result.output.split())

@@ -97,15 +97,16 @@ def _explain(response: httpx.Response) -> NoReturn:
     _fail(f"{response.status_code}: {detail}")
 
 
-def _pairs(items: list[str] | None, what: str) -> dict[str, Any]:
-    """`key=value` options; values are parsed as JSON when they can be (true, 60, [..])."""
+def _pairs(items: list[str] | None, what: str, *, as_json: bool = True) -> dict[str, Any]:
+    """`key=value` options; values are parsed as JSON when they can be (true, 60, [..]), unless
+    `as_json` is false (credentials are text as typed: `0012` stays `0012`)."""
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             _fail(f"{what} {item!r} must look like key=value")
         try:
-            out[key.strip()] = json.loads(value)
+            out[key.strip()] = json.loads(value) if as_json else value
         except ValueError:
             out[key.strip()] = value
     return out
@@ -167,7 +168,7 @@ def tenants_show(
 def tenants_add(
     tenant_id: str,
     name: Annotated[str, typer.Option(help="Company name")],
-    erp: Annotated[str, typer.Option(help="metakocka or eracuni")],
+    erp: Annotated[str, typer.Option(help="The ERP: an installed adapter's name")],
     country: Annotated[str, typer.Option(help="Two-letter country code")] = "SI",
     vat_id: Annotated[str | None, typer.Option(help="VAT id with country prefix")] = None,
     oss: Annotated[bool, typer.Option("--oss/--no-oss", help="Registered for OSS")] = False,
@@ -198,7 +199,7 @@ def tenants_add(
 def tenants_edit(
     tenant_id: str,
     name: Annotated[str | None, typer.Option(help="Company name")] = None,
-    erp: Annotated[str | None, typer.Option(help="metakocka or eracuni")] = None,
+    erp: Annotated[str | None, typer.Option(help="The ERP: an installed adapter's name")] = None,
     country: Annotated[str | None, typer.Option(help="Two-letter country code")] = None,
     vat_id: Annotated[str | None, typer.Option(help="VAT id with country prefix")] = None,
     oss: Annotated[bool | None, typer.Option("--oss/--no-oss", help="Registered for OSS")] = None,
@@ -296,12 +297,17 @@ def _print_connection(conn: dict[str, Any]) -> None:
 @connections_app.command("add")
 def connections_add(
     tenant_id: str,
-    platform: Annotated[str, typer.Option(help="wix or shopamine")],
+    platform: Annotated[str, typer.Option(help="The shop platform: an installed plugin's name")],
     api_key: Annotated[
         str, typer.Option(envvar="STORELINK_SHOP_API_KEY", prompt=True, hide_input=True, help="Shop API key")
     ],
-    site_id: Annotated[str | None, typer.Option(help="Wix: the Site ID or the dashboard address")] = None,
-    store_url: Annotated[str | None, typer.Option(help="Shopamine: the shop's address")] = None,
+    credential: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another credential field of the platform, name=value (repeat); "
+            "the answer names any that is missing or wrong"
+        ),
+    ] = None,
     description: Annotated[str, typer.Option(help="Free description")] = "",
     setting: Annotated[
         list[str] | None,
@@ -313,11 +319,7 @@ def connections_add(
     token: Token = None,
 ) -> None:
     """Add a shop connection; prints the webhook URL (shown only this once)."""
-    credentials: dict[str, str] = {"api_key": api_key}
-    if site_id is not None:
-        credentials["site_id"] = site_id
-    if store_url is not None:
-        credentials["store_url"] = store_url
+    credentials: dict[str, str] = {**_pairs(credential, "--credential", as_json=False), "api_key": api_key}
     body = {
         "platform": platform,
         "description": description,
