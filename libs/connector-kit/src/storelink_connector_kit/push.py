@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -41,6 +41,48 @@ PRICE_PREFIX = "price:"
 
 def is_echo(envelope: Envelope | None, connection_id: str) -> bool:
     return envelope is not None and envelope.origin == f"shop:{connection_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBasis:
+    """How a wanted price is meant: gross or net, its currency, the price list's kind. Stored with
+    the wanted value as one text column (`Wanted.meta`); `text` and `read` are the one format."""
+
+    gross: bool
+    currency: str
+    kind: PriceListKind | None
+
+    @property
+    def text(self) -> str:
+        return f"{'gross' if self.gross else 'net'}:{self.currency}:{self.kind.value if self.kind else ''}"
+
+    @classmethod
+    def read(cls, text: str) -> PriceBasis:
+        basis, currency, kind = ([*text.split(":"), "", ""])[:3]
+        return cls(basis == "gross", currency, PriceListKind(kind) if kind else None)
+
+
+def split_known(
+    pending: Sequence[Wanted], items: Mapping[str, CatalogItem]
+) -> tuple[list[Wanted], dict[str, str]]:
+    """The wanted values whose sku the shop has, and why each of the others cannot be sent."""
+    known = [w for w in pending if w.sku in items]
+    unknown = {
+        w.sku: f"sku {w.sku} is not in the shop: create the product there or fix its sku"
+        for w in pending
+        if w.sku not in items
+    }
+    return known, unknown
+
+
+def with_retry(first: PushOutcome, again: PushOutcome) -> PushOutcome:
+    """The first write's outcome after the refused values were written again (after a catalog
+    reload): what the retry wrote is no longer failed; what it refused is, with its new reason."""
+    failed = {s: r for s, r in first.failed.items() if s not in again.written}
+    failed.update(again.failed)
+    return PushOutcome(
+        written=[*first.written, *again.written], failed=failed, catalog_stale=first.catalog_stale
+    )
 
 
 @dataclass(slots=True)
@@ -137,7 +179,7 @@ class SyncPusher:
                     if setting.name != event.price_list:
                         continue
                     amount, gross = shop_price(event, setting)
-                    meta = f"{'gross' if gross else 'net'}:{event.currency}:{setting.kind.value}"
+                    meta = PriceBasis(gross, event.currency, setting.kind).text
                     by_key.setdefault((c.connection_id, PRICE_PREFIX + setting.name), []).append(
                         Wanted(event.sku, format(amount, "f"), event.as_of, meta)
                     )
@@ -173,12 +215,7 @@ class SyncPusher:
             await self.store.unpark(
                 cid, kind, [s for s in (await self.store.parked(cid, kind)) if s in items]
             )
-            known = [w for w in pending if w.sku in items]
-            unknown = {
-                w.sku: f"sku {w.sku} is not in the shop: create the product there or fix its sku"
-                for w in pending
-                if w.sku not in items
-            }
+            known, unknown = split_known(pending, items)
             report.newly_unknown = await self.store.park(cid, kind, unknown, datetime.now(UTC))
             for sku in report.newly_unknown:
                 log.warning(
@@ -190,10 +227,7 @@ class SyncPusher:
                 self.catalog.invalidate(cid)
                 items = await self.catalog.items(cid, api)
                 retry = [w for w in known if w.sku in outcome.failed and w.sku in items]
-                again = await self._write(api, kind, retry, items)
-                outcome.written += again.written
-                outcome.failed = {s: r for s, r in outcome.failed.items() if s not in again.written}
-                outcome.failed.update(again.failed)
+                outcome = with_retry(outcome, await self._write(api, kind, retry, items))
             written = set(outcome.written)
             await self.store.mark_sent(cid, kind, [w for w in known if w.sku in written])
             report.sent = len(written)
@@ -220,19 +254,19 @@ class SyncPusher:
             return PushOutcome()
         if kind == STOCK:
             return await api.set_stock([StockUpdate(w.sku, Decimal(w.value), items[w.sku]) for w in wanted])
-        prices = []
         name = kind.removeprefix(PRICE_PREFIX)
+        prices = []
         for w in wanted:
-            basis, currency, list_kind = ([*w.meta.split(":"), "", ""])[:3]
+            basis = PriceBasis.read(w.meta)
             prices.append(
                 PriceUpdate(
                     w.sku,
                     Decimal(w.value),
-                    basis == "gross",
-                    currency,
+                    basis.gross,
+                    basis.currency,
                     items[w.sku],
                     price_list=name,
-                    list_kind=PriceListKind(list_kind) if list_kind else None,
+                    list_kind=basis.kind,
                 )
             )
         return await api.set_prices(prices)
