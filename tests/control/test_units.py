@@ -165,3 +165,12 @@ async def test_migrations_match_the_models(tmp_path: Path) -> None:
         differences = await conn.run_sync(compare)
     await engine.dispose()
     assert differences == []
+
+
+def test_a_body_union_needs_an_installed_plugin() -> None:
+    from storelink_control.schemas import CREATE_MODELS, _one_of
+
+    with pytest.raises(RuntimeError, match="no shop plugin is installed"):
+        _one_of([], "shop plugin", "platform")
+    only = next(iter(CREATE_MODELS.values()))
+    assert _one_of([only], "shop plugin", "platform") is only

@@ -167,17 +167,21 @@ CREATE_MODELS: Mapping[Platform, type[ConnectionCreateBase]] = MappingProxyType(
 )
 
 
-def _one_of(models: Sequence[type[BaseModel]], base: type[BaseModel], tag: str) -> Any:
+def _one_of(models: Sequence[type[BaseModel]], what: str, tag: str) -> Any:
     """A request body: one of the plugins' models, told apart by the `tag` field."""
-    if len(models) < 2:  # a discriminated union needs two; with none, every value of the tag is refused
-        return models[0] if models else base
+    if not models:  # a deployment mistake: say so at start, not with every request
+        raise RuntimeError(
+            f"no {what} is installed beside the control plane (see docs/architecture.md, Plugins)"
+        )
+    if len(models) == 1:  # a discriminated union needs two
+        return models[0]
     return Annotated[Union[tuple(models)], Field(discriminator=tag)]  # noqa: UP007 - built at run time
 
 
 if TYPE_CHECKING:
     ConnectionCreate: TypeAlias = ConnectionCreateBase
 else:
-    ConnectionCreate = _one_of(list(CREATE_MODELS.values()), ConnectionCreateBase, "platform")
+    ConnectionCreate = _one_of(list(CREATE_MODELS.values()), "shop plugin", "platform")
 
 
 class ConnectionUpdate(ApiModel):
@@ -259,7 +263,7 @@ COMPANY_MODELS: Mapping[ErpSystem, type[CompanyInBase]] = MappingProxyType(
 if TYPE_CHECKING:
     CompanyIn: TypeAlias = CompanyInBase
 else:
-    CompanyIn = _one_of(list(COMPANY_MODELS.values()), CompanyInBase, "erp")
+    CompanyIn = _one_of(list(COMPANY_MODELS.values()), "ERP adapter", "erp")
 
 
 class TenantCreate(ApiModel):
