@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from storelink_connector_kit.errors import ShopNotFound, ShopRejected
 from storelink_connector_kit.http import ShopHttp
@@ -72,15 +73,7 @@ class CatalogV1:
                     ],
                 }
             }
-            try:
-                await self.http.request_json(
-                    "PATCH", f"/stores/v2/inventoryItems/product/{pid}", json_body=body
-                )
-            except (ShopNotFound, ShopRejected) as exc:
-                outcome.catalog_stale = outcome.catalog_stale or isinstance(exc, ShopNotFound)
-                outcome.failed.update({u.sku: str(exc) for u in group})
-                continue
-            outcome.written += [u.sku for u in group]
+            await self._patch_product(f"/stores/v2/inventoryItems/product/{pid}", body, group, outcome)
         return outcome
 
     async def set_prices(self, updates: Sequence[PriceUpdate]) -> PushOutcome:
@@ -101,14 +94,25 @@ class CatalogV1:
                 record_bulk_results(data, chunk, outcome, {})
         for pid, group in by_product.items():
             body = {"variants": [{"variantIds": [u.item.variant_id], "price": u.amount} for u in group]}
-            try:
-                await self.http.request_json("PATCH", f"/stores/v1/products/{pid}/variants", json_body=body)
-            except (ShopNotFound, ShopRejected) as exc:
-                outcome.catalog_stale = outcome.catalog_stale or isinstance(exc, ShopNotFound)
-                outcome.failed.update({u.sku: str(exc) for u in group})
-                continue
-            outcome.written += [u.sku for u in group]
+            await self._patch_product(f"/stores/v1/products/{pid}/variants", body, group, outcome)
         return outcome
+
+    async def _patch_product(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        group: Sequence[StockUpdate | PriceUpdate],
+        outcome: PushOutcome,
+    ) -> None:
+        """One product's PATCH: its skus are written, or refused with why (a product Wix no longer
+        has means the catalog is stale); the other products go on either way."""
+        try:
+            await self.http.request_json("PATCH", path, json_body=body)
+        except (ShopNotFound, ShopRejected) as exc:
+            outcome.catalog_stale = outcome.catalog_stale or isinstance(exc, ShopNotFound)
+            outcome.failed.update({u.sku: str(exc) for u in group})
+            return
+        outcome.written += [u.sku for u in group]
 
     async def probe(self) -> None:
         await self.http.request_json(

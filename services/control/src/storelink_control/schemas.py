@@ -211,8 +211,11 @@ class ConnectionUpdate(ApiModel):
 # --------------------------------------------------------------------------- tenants
 
 
+_ADAPTERS = sorted(installed_adapters().items())
+"""The installed ERP adapters, read from their entry points once."""
+
 ERP_CREDENTIALS_MODELS: Mapping[ErpSystem, type[ErpCredentials]] = MappingProxyType(
-    {erp: spec.credentials for erp, spec in sorted(installed_adapters().items())}
+    {erp: spec.credentials for erp, spec in _ADAPTERS}
 )
 """Each installed ERP adapter's own credentials model: control holds no per-ERP code."""
 
@@ -257,7 +260,7 @@ def _company_model(spec: ErpAdapterSpec) -> type[CompanyInBase]:
 
 
 COMPANY_MODELS: Mapping[ErpSystem, type[CompanyInBase]] = MappingProxyType(
-    {erp: _company_model(spec) for erp, spec in sorted(installed_adapters().items())}
+    {erp: _company_model(spec) for erp, spec in _ADAPTERS}
 )
 
 if TYPE_CHECKING:
