@@ -12,8 +12,8 @@ from tenacity import RetryCallState, Retrying
 
 from storelink_contracts import ConnectionRemoved
 from storelink_kit.connections import ConnectionRegistry
-from storelink_kit.dead_letters import RetryPolicy
-from storelink_kit.errors import PermanentError, TransientError, is_transient
+from storelink_kit.dead_letters import RetryBudget, RetryPolicy
+from storelink_kit.errors import PermanentError, TransientError, is_kafka_unavailable, is_transient
 from storelink_kit.jsonbody import JsonBodyError, nesting_depth, parse_json_body
 from storelink_kit.logs import HoldBackRepeats, RedactingJsonFormatter
 from storelink_kit.redact import MASK, redact_mapping, redact_text
@@ -125,6 +125,33 @@ def test_error_classification():
     assert not is_transient(
         httpx.HTTPStatusError("x", request=req, response=httpx.Response(401, request=req))
     )
+
+
+def test_kafka_being_away_is_transient_and_spends_no_retry_budget() -> None:
+    """Issue 15 (R1): an outage longer than the budget dead-lettered 122 good orders."""
+    from aiokafka.errors import (
+        KafkaConnectionError,
+        KafkaTimeoutError,
+        MessageSizeTooLargeError,
+        NodeNotReadyError,
+    )
+
+    away = [KafkaConnectionError("Unable to bootstrap"), NodeNotReadyError(), KafkaTimeoutError()]
+    assert all(is_kafka_unavailable(e) and is_transient(e) for e in away)
+    assert not is_kafka_unavailable(MessageSizeTooLargeError())
+    assert not is_kafka_unavailable(TransientError("shop answered 503"))
+
+    def failed(exc: BaseException) -> RetryCallState:
+        state = RetryCallState(Retrying(), None, (), {})
+        state.set_exception((type(exc), exc, None))
+        return state
+
+    budget = RetryBudget(3)
+    assert not any(budget(failed(away[n % 3])) for n in range(500)), "Kafka away: never ends"
+    assert not budget(failed(TransientError("503")))
+    assert not budget(failed(KafkaConnectionError()))
+    assert not budget(failed(TransientError("503")))
+    assert budget(failed(TransientError("503"))), "the third own failure spends the budget"
 
 
 def test_retry_delays_grow_and_are_capped():

@@ -7,6 +7,12 @@ permanent failure (or exhausted retries) copies the record to `<topic>.dlq` with
 origin in headers, and the handler returns normally so the offset is committed and the partition
 moves on. Only when the dead letter itself cannot be written does the error escape, so the record
 is redelivered rather than lost.
+
+Kafka being away is not the record's fault: while a handler fails because the broker cannot be
+reached (`is_kafka_unavailable`), it is retried with the capped backoff for as long as the outage
+lasts and those attempts spend no budget. Before, an outage longer than the budget dead-lettered
+good records the moment the broker came back (issue 15: 122 orders in the mapper's DLQ after a
+broker restart in R1).
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from faststream import BaseMiddleware, ContextRepo
 from faststream.message import StreamMessage
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from tenacity.wait import wait_base
 
 from storelink_contracts.topics import DLQ_SUFFIX
-from storelink_kit.errors import is_transient
+from storelink_kit.errors import is_kafka_unavailable, is_transient
 from storelink_kit.redact import redact_text
 from storelink_kit.retrying import backoff
 
@@ -66,6 +72,21 @@ class RetryPolicy:
     def wait(self) -> wait_base:
         """Exponential backoff, capped, with jitter on top (tenacity)."""
         return backoff(self.backoff_seconds, self.backoff_max_seconds)
+
+
+class RetryBudget:
+    """A tenacity stop: after `failures` failures of the handler's own, never while Kafka is away."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.spent = 0
+
+    def __call__(self, state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome is not None else None
+        if error is not None and is_kafka_unavailable(error):
+            return False
+        self.spent += 1
+        return self.spent >= self.failures
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -171,7 +192,7 @@ class _RetryThenDeadLetter(BaseMiddleware):
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(owner.policy.max_retries + 1),
+            stop=RetryBudget(owner.policy.max_retries + 1),
             wait=owner.policy.wait(),
             sleep=owner.sleep,
             before_sleep=_log_retry,
@@ -188,7 +209,9 @@ class _RetryThenDeadLetter(BaseMiddleware):
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome is not None else None
     delay = state.next_action.sleep if state.next_action is not None else 0.0
-    log.info(
-        "transient failure, retrying",
+    waiting = error is not None and is_kafka_unavailable(error)
+    log.log(
+        logging.WARNING if waiting else logging.INFO,
+        "Kafka unavailable, the record waits for it" if waiting else "transient failure, retrying",
         extra={"attempt": state.attempt_number, "delay": delay, "error": redact_text(str(error))},
     )

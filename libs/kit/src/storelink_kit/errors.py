@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError, RequestTimedOutError
 
 
 class TransientError(Exception):
@@ -34,4 +34,10 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, httpx.HTTPStatusError):
         status = exc.response.status_code
         return status == 429 or status >= 500
-    return isinstance(exc, _TRANSIENT)
+    return isinstance(exc, _TRANSIENT) or is_kafka_unavailable(exc)
+
+
+def is_kafka_unavailable(exc: BaseException) -> bool:
+    """Kafka itself is away or not ready (aiokafka's retriable errors, a timed-out send): waiting is
+    the only cure, and a dead letter would go to the same absent broker, so no retry budget applies."""
+    return isinstance(exc, KafkaError) and (exc.retriable or isinstance(exc, KafkaTimeoutError))
