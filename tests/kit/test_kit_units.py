@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from tenacity import RetryCallState, Retrying
@@ -258,3 +259,21 @@ async def test_sniffio_is_installed_with_the_kit_so_httpcore_does_not_fail_an_im
     required = importlib.metadata.requires("storelink-kit") or []
     assert any(r.replace(" ", "").startswith("sniffio") for r in required), required
     assert sniffio.current_async_library() == "asyncio"
+
+
+async def test_readiness_names_the_first_part_that_does_not_answer() -> None:
+    from storelink_kit.health import DATABASE_NOT_READY, database_answers, readiness
+
+    async def ok() -> str | None:
+        return None
+
+    async def kafka_down() -> str | None:
+        return "kafka unreachable"
+
+    def no_engine() -> Any:
+        raise AttributeError("the service has not started")  # an unset app.state, say
+
+    assert await readiness([ok, ok]) == (200, {"status": "ok"})
+    assert await readiness([]) == (200, {"status": "ok"})
+    assert await readiness([ok, kafka_down]) == (503, {"status": "kafka unreachable"})
+    assert await readiness([database_answers(no_engine), kafka_down]) == (503, {"status": DATABASE_NOT_READY})

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import ConsumerRecord
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -46,6 +46,7 @@ from storelink_contracts.envelope import EnvelopeError, decode_event
 from storelink_kit.broker import consumer_options, make_broker, start_with_retry
 from storelink_kit.connections import ConnectionRegistry, SingleFlight, TopicEnds, subscribe_connections
 from storelink_kit.dead_letters import send_dead_letter
+from storelink_kit.health import health_router, kafka_answers
 from storelink_kit.observability import instrument
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
@@ -331,16 +332,7 @@ class Connector:
         }
 
     def app(self, *, manage_lifecycle: bool = True) -> FastAPI:
-        ops = APIRouter()
-
-        @ops.get("/healthz")
-        async def healthz() -> JSONResponse:
-            return JSONResponse({"status": "ok"})
-
-        @ops.get("/readyz")
-        async def readyz() -> JSONResponse:
-            ok = await self.broker.ping(timeout=5.0)
-            return JSONResponse({"status": "ok" if ok else "kafka unreachable"}, 200 if ok else 503)
+        ops = health_router(kafka_answers(lambda: self.broker))
 
         @ops.get("/status")
         async def status() -> JSONResponse:

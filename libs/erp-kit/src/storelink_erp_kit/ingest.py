@@ -28,6 +28,7 @@ from pydantic_settings import SettingsConfigDict
 
 from storelink_contracts import Event, PriceChanged, StockChanged
 from storelink_kit.broker import make_broker, start_with_retry
+from storelink_kit.health import health_router, kafka_answers
 from storelink_kit.jsonbody import JsonBodyError, parse_json_body
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.service import serve
@@ -177,15 +178,8 @@ def create_ingest_app(settings: IngestSettings, broker: KafkaBroker | None = Non
     async def prices(request: Request) -> JSONResponse:
         return await ingest(request, PriceChanged)
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz() -> JSONResponse:
-        """Ready when Kafka answers: a batch is only ever acknowledged after Kafka has it."""
-        ok = await broker.ping(timeout=5.0)
-        return JSONResponse({"status": "ok" if ok else "kafka unreachable"}, 200 if ok else 503)
+    # ready when Kafka answers: a batch is only ever acknowledged after Kafka has it
+    app.include_router(health_router(kafka_answers(lambda: broker)))
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -7,19 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
-from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
-from faststream.asgi.types import ASGIApp, Scope
+from faststream.asgi import AsgiFastStream
+from faststream.asgi.types import ASGIApp
 from faststream.kafka import KafkaBroker
 
 from storelink_kit.broker import connect_with_retry
+from storelink_kit.health import health_asgi_routes, kafka_answers
 from storelink_kit.logs import configure_logging
 from storelink_kit.settings import KafkaSettings, ServiceSettings
-
-
-@get
-async def liveness(scope: Scope) -> AsgiResponse:
-    """The process answers: alive. (Readiness asks the broker.)"""
-    return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
 
 
 def make_app(
@@ -29,16 +24,12 @@ def make_app(
     kafka: KafkaSettings | None = None,
     **kwargs: Any,
 ) -> AsgiFastStream:
-    """`/healthz` (liveness) and `/readyz` (the broker answers a ping within 5 s).
+    """`/healthz` (liveness) and `/readyz` (Kafka answers; `storelink_kit.health`).
 
     With `kafka`, the app waits at start until Kafka answers (`connect_with_retry`) instead of
     failing when it is unreachable.
     """
-    routes: list[tuple[str, ASGIApp]] = [
-        ("/healthz", liveness),
-        ("/readyz", make_ping_asgi(broker, timeout=5.0)),
-        *extra_routes,
-    ]
+    routes = [*health_asgi_routes(kafka_answers(lambda: broker)), *extra_routes]
     app = AsgiFastStream(broker, asgi_routes=routes, **kwargs)
     if kafka is not None:
 

@@ -8,9 +8,8 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from storelink_control.api import (
     backfill,
@@ -35,6 +34,7 @@ from storelink_control.status import subscribe_status
 from storelink_control.testers import TesterRegistry
 from storelink_kit.broker import make_broker, start_with_retry
 from storelink_kit.database import make_engine
+from storelink_kit.health import database_answers, health_router, kafka_answers
 from storelink_kit.observability import REGISTRY, instrument
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
@@ -133,23 +133,16 @@ def build(
     app.include_router(replay_diff.router)
     install_console(app)
 
-    @app.get("/healthz", tags=["health"], include_in_schema=True)
-    async def healthz() -> dict[str, str]:
-        """The process answers."""
-        return {"status": "ok"}
+    def control() -> Control:
+        running: Control = app.state.control
+        return running
 
-    @app.get("/readyz", tags=["health"], responses={503: {"description": "Database or Kafka not ready"}})
-    async def readyz() -> Any:
-        """The database and Kafka both answer."""
-        control: Control = app.state.control
-        try:
-            async with control.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            kafka = await control.broker.ping(timeout=5.0)
-        except Exception:
-            return JSONResponse({"status": "database not ready"}, status_code=503)
-        if not kafka:
-            return JSONResponse({"status": "kafka not ready"}, status_code=503)
-        return {"status": "ok"}
+    app.include_router(
+        health_router(
+            database_answers(lambda: control().engine),
+            kafka_answers(lambda: control().broker),
+            tags=["health"],
+        )
+    )
 
     return app
