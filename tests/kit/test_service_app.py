@@ -34,7 +34,6 @@ async def test_health_and_readiness_follow_the_broker(kafka_settings: KafkaSetti
             assert live.status_code == 200
             assert live.json() == {"status": "ok"}
 
-
             async def ready() -> bool:  # the app connects the broker as it starts, not before
                 answer = await client.get("/readyz")
                 assert answer.status_code in (200, 503), answer.text
