@@ -104,10 +104,20 @@ class Adapter:
     metrics_routes: list[tuple[str, Any]] = field(default_factory=list)
     """`/metrics` (Prometheus), served next to /healthz and /readyz."""
 
-    async def start_background(self) -> None:
+    async def prepare(self) -> None:
+        """Before the broker starts: the ledger's tables."""
         await migrate(self.engine)
+
+    async def start_polling(self) -> None:
+        """After the broker started: the ERP poller publishes through it. (Async: FastStream runs a
+        plain function hook in a thread, where there is no event loop to start a task on.)"""
         if self.settings.polling:
             self.tasks.append(asyncio.create_task(self.poller.run_forever()))
+
+    async def start_background(self) -> None:
+        """`prepare` and `start_polling` for a caller that runs the broker itself (a test, a tool)."""
+        await self.prepare()
+        await self.start_polling()
 
     async def stop_background(self) -> None:
         for task in self.tasks:
@@ -212,17 +222,8 @@ def make_adapter_app(adapter: Adapter, prefix_routes: dict[str, Any] | None = No
         adapter.broker, kafka=adapter.settings.kafka, extra_routes=adapter.metrics_routes
     )
 
-    @app.on_startup
-    async def _start() -> None:
-        await migrate(adapter.engine)
-
-    @app.after_startup
-    async def _background() -> None:
-        if adapter.settings.polling:
-            adapter.tasks.append(asyncio.create_task(adapter.poller.run_forever()))
-
-    @app.on_shutdown
-    async def _stop() -> None:
-        await adapter.stop_background()
+    app.on_startup(adapter.prepare)
+    app.after_startup(adapter.start_polling)
+    app.on_shutdown(adapter.stop_background)
 
     return with_prefix_routes(app, prefix_routes or {})
