@@ -21,7 +21,6 @@ from storelink_connector_kit.platform import (
 )
 from storelink_connector_kit.push import SyncPusher
 from storelink_connector_kit.store import ConnectorStore
-from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
 from storelink_contracts import (
     Envelope,
     OrderReceived,
@@ -32,6 +31,7 @@ from storelink_contracts import (
 )
 from storelink_kit.connections import ConnectionRegistry
 from storelink_kit.testing.samples import T0, sample_connection
+from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 
 class FakeApi(ShopApi):

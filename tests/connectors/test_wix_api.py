@@ -16,9 +16,9 @@ from storelink_connector_kit.breaker import BreakerState
 from storelink_connector_kit.errors import ConnectionPaused, ShopUnavailable
 from storelink_connector_kit.http import HttpPolicy, parse_retry_after
 from storelink_connector_kit.testing_connection import check_connection
-from storelink_connector_kit.verdicts import Verdict
 from storelink_connector_wix.api import WixApi
 from storelink_connector_wix.platform import WixPlatform
+from storelink_kit.verdicts import Verdict
 from storelink_sim_wix.server import free_port, serve_sim
 from storelink_sim_wix.state import V1, WixSim
 
@@ -58,10 +58,10 @@ async def test_each_problem_gets_its_own_verdict(world: World) -> None:
     assert await verdict(w, {"api_key": w.key, "site_id": w.v1_site.site_id}) is Verdict.OK
     dashboard = f"https://manage.wix.com/dashboard/{w.site.site_id}/home"
     assert await verdict(w, {"api_key": w.key, "site_id": dashboard}) is Verdict.OK
-    assert await verdict(w, {"api_key": "IST.wrong", "site_id": w.site.site_id}) is Verdict.BAD_KEY
-    assert await verdict(w, {"api_key": w.key, "site_id": w.other_site.site_id}) is Verdict.WRONG_SHOP
+    assert await verdict(w, {"api_key": "IST.wrong", "site_id": w.site.site_id}) is Verdict.WRONG_SECRET
+    assert await verdict(w, {"api_key": w.key, "site_id": w.other_site.site_id}) is Verdict.WRONG_ACCOUNT
     unknown = "0badc0de-0000-4000-8000-000000000000"
-    assert await verdict(w, {"api_key": w.key, "site_id": unknown}) is Verdict.WRONG_SHOP
+    assert await verdict(w, {"api_key": w.key, "site_id": unknown}) is Verdict.WRONG_ACCOUNT
     assert (
         await verdict(w, {"api_key": w.orders_only_key, "site_id": w.site.site_id})
         is Verdict.MISSING_PERMISSION
@@ -176,7 +176,7 @@ async def test_cli_test_connection(world: World, tmp_path: Path) -> None:
     assert out.startswith("ok:"), out
     code, out = await run({"api_key": "IST.nope", "site_id": w.site.site_id})
     assert code == 1, out
-    assert out.startswith("bad_key:"), out
+    assert out.startswith("wrong_secret:"), out
     assert "IST.nope" not in out, out
 
 
@@ -193,4 +193,4 @@ async def test_control_plane_tester_entry_point(world: World, monkeypatch: pytes
     ok = await run_test(registry, Platform.WIX, good, timeout=20)
     bad = await run_test(registry, Platform.WIX, {**good, "api_key": "IST.bad"}, timeout=20)
     assert (ok.verdict, bad.verdict) == ("ok", "failed"), (ok, bad)
-    assert bad.reason == "bad_key", bad
+    assert bad.reason == "wrong_secret", bad

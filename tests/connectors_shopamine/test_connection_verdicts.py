@@ -8,8 +8,8 @@ import pytest
 import pytest_asyncio
 
 from storelink_connector_kit.testing_connection import check_connection
-from storelink_connector_kit.verdicts import Verdict
 from storelink_connector_shopamine.platform import ShopaminePlatform
+from storelink_kit.verdicts import Verdict
 from storelink_sim_shopamine.server import free_port, running
 from storelink_sim_shopamine.state import ALL_SCOPES, Sim
 
@@ -41,11 +41,11 @@ async def verdict(base: str, address: str, token: str) -> tuple[Verdict, str]:
     ("address", "token", "expected", "words"),
     [
         ("https://Trgovina.si/", TOKEN, Verdict.OK, "connected to www.trgovina.si"),
-        ("trgovina.si", "wrong-token", Verdict.BAD_KEY, "refused the API KEY token"),
+        ("trgovina.si", "wrong-token", Verdict.WRONG_SECRET, "refused the API KEY token"),
         ("trgovina.si", "items-only", Verdict.MISSING_PERMISSION, "'orders' data source"),
         ("trgovina.si", "orders-only", Verdict.MISSING_PERMISSION, "'items' data source"),
         ("www.cakamo.si", TOKEN, Verdict.MISSING_PERMISSION, "support@shopamine.com"),
-        ("neznana.si", TOKEN, Verdict.WRONG_SHOP, "no shop at www.neznana.si"),
+        ("neznana.si", TOKEN, Verdict.WRONG_ACCOUNT, "no shop at www.neznana.si"),
         ("not a shop", TOKEN, Verdict.INVALID_SETTINGS, "spaces"),
         ("trgovina.si", "", Verdict.INVALID_SETTINGS, "token is missing"),
     ],
@@ -88,4 +88,4 @@ async def test_the_control_plane_tester_is_registered_and_answers(
     assert (outcome.verdict, outcome.reason) == ("ok", "ok")
     outcome = await run_test(registry, Platform.SHOPAMINE, {**good, "api_key": "wrong-token"}, timeout=20)
     assert outcome.verdict == "failed"
-    assert outcome.reason == "bad_key"
+    assert outcome.reason == "wrong_secret"

@@ -200,16 +200,15 @@ def test_a_form_goes_through_the_apis_own_model() -> None:
 
 
 def test_every_finer_verdict_is_said_in_both_languages() -> None:
-    from storelink_connector_kit.verdicts import Verdict as ShopVerdict
-    from storelink_erp_kit.client import Verdict as ErpVerdict
+    from storelink_kit.verdicts import Verdict
 
-    for verdict in [*ShopVerdict, *ErpVerdict]:
+    for verdict in Verdict:
         assert f"reason.{verdict.value}" in CATALOG, verdict
     html = templates.get_template("verdict.html").render(
-        {**_context("sl"), "verdict": "failed", "reason": "bad_key", "message": "Wix answered 401."}
+        {**_context("sl"), "verdict": "failed", "reason": "wrong_secret", "message": "Wix answered 401."}
     )
     assert "Ne deluje:" in html
-    assert "trgovina je zavrnila API ključ — Wix answered 401." in html
+    assert "API ključ ali geslo je bilo zavrnjeno — Wix answered 401." in html
 
 
 def test_every_field_a_form_offers_has_a_label_in_both_languages() -> None:

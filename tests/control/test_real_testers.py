@@ -70,7 +70,9 @@ async def _test(live: Live, body: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.mark.usefixtures("installed")
-async def test_wix_right_key_is_ok_and_a_wrong_key_is_bad_key(live: Live, wix_sim: tuple[str, str]) -> None:
+async def test_wix_right_key_is_ok_and_a_wrong_key_is_wrong_secret(
+    live: Live, wix_sim: tuple[str, str]
+) -> None:
     key, site_id = wix_sim
     result = await _test(live, wix_body(credentials={"api_key": key, "site_id": site_id}))
     assert (result["verdict"], result["reason"]) == ("ok", "ok"), result
@@ -78,15 +80,15 @@ async def test_wix_right_key_is_ok_and_a_wrong_key_is_bad_key(live: Live, wix_si
     wrong = "IST." + "0" * 64
     result = await _test(live, wix_body(credentials={"api_key": wrong, "site_id": site_id}))
     assert result["verdict"] == "failed"
-    assert result["reason"] == "bad_key", result
+    assert result["reason"] == "wrong_secret", result
 
 
 @pytest.mark.usefixtures("installed", "shopamine_sim")
-async def test_shopamine_right_key_is_ok_and_a_wrong_key_is_bad_key(live: Live) -> None:
+async def test_shopamine_right_key_is_ok_and_a_wrong_key_is_wrong_secret(live: Live) -> None:
     creds = {"store_url": f"https://{SHOP_DOMAIN}/", "api_key": SHOP_TOKEN}
     result = await _test(live, shopamine_body(credentials=creds))
     assert (result["verdict"], result["reason"]) == ("ok", "ok"), result
     assert not result["message"].startswith("ok"), result
     result = await _test(live, shopamine_body(credentials={**creds, "api_key": "wrong-token-0000"}))
     assert result["verdict"] == "failed"
-    assert result["reason"] == "bad_key", result
+    assert result["reason"] == "wrong_secret", result

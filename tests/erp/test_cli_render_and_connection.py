@@ -12,10 +12,10 @@ import pytest
 from storelink_contracts import DocumentKind, ErpSystem
 from storelink_erp_kit.adapters import check_erp_connection as check_erp
 from storelink_erp_kit.cli import render_request
-from storelink_erp_kit.client import Verdict
 from storelink_erp_metakocka.client import MetakockaClient
 from storelink_kit.testing.kafka_broker import free_port
 from storelink_kit.testing.samples import sample_document
+from storelink_kit.verdicts import Verdict
 
 from .conftest import ER_PASSWORD, ER_TOKEN, ER_USER, MK_COMPANY, MK_SECRET, ErSim, MkSim
 
@@ -68,7 +68,7 @@ def test_render_refuses_an_invalid_document(tmp_path: Path) -> None:
         ({"company_id": MK_COMPANY, "secret_key": "wrong"}, None, Verdict.WRONG_SECRET),
         # MetaKocka answers one documented code (3) for both: the verdict names the pair
         ({"company_id": "999", "secret_key": MK_SECRET}, None, Verdict.WRONG_SECRET),
-        ({"company_id": MK_COMPANY, "secret_key": MK_SECRET}, "search", Verdict.MISSING_PRIVILEGES),
+        ({"company_id": MK_COMPANY, "secret_key": MK_SECRET}, "search", Verdict.MISSING_PERMISSION),
     ],
 )
 async def test_metakocka_connection_verdicts(
@@ -87,7 +87,7 @@ async def test_metakocka_connection_verdicts(
         ({"username": ER_USER, "password": ER_PASSWORD, "token": ER_TOKEN}, False, Verdict.OK),
         ({"username": ER_USER, "password": "wrong", "token": ER_TOKEN}, False, Verdict.WRONG_SECRET),
         ({"username": ER_USER, "password": ER_PASSWORD, "token": "wrong"}, False, Verdict.WRONG_ACCOUNT),
-        ({"username": ER_USER, "password": ER_PASSWORD, "token": ER_TOKEN}, True, Verdict.MISSING_PRIVILEGES),
+        ({"username": ER_USER, "password": ER_PASSWORD, "token": ER_TOKEN}, True, Verdict.MISSING_PERMISSION),
     ],
 )
 async def test_eracuni_connection_verdicts(

@@ -39,12 +39,13 @@ from storelink_erp_eracuni.client import EracuniClient
 from storelink_erp_eracuni.mapping import EracuniOptions, build_document
 from storelink_erp_kit.adapters import check_erp_connection
 from storelink_erp_kit.changes import ObservedValues
-from storelink_erp_kit.client import ErpClient, Verdict
+from storelink_erp_kit.client import ErpClient
 from storelink_erp_kit.errors import ErpRejected
 from storelink_erp_kit.ledger import Ledger
 from storelink_erp_kit.polling import Poller, price_events
 from storelink_erp_kit.processor import AttemptPolicy, DocumentProcessor
 from storelink_kit.testing.samples import T0, sample_company, sample_connection, sample_document, sample_order
+from storelink_kit.verdicts import Verdict
 from storelink_mapper.mapping import map_order
 
 from .conftest import ER_PASSWORD, ER_TOKEN, ER_USER, ErSim, RecordingPublisher

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from storelink_erp_kit import errors as erp_errors
-from storelink_erp_kit.client import Verdict
 from storelink_erp_metakocka.client import (
     MetakockaClient,
     parse_price_levels,
@@ -25,6 +24,7 @@ from storelink_erp_metakocka.client import (
 from storelink_erp_metakocka.errors import classify
 from storelink_erp_metakocka.webhook import levels_from_body, signature_valid
 from storelink_kit.errors import TransientError
+from storelink_kit.verdicts import Verdict
 
 from .conftest import MK_COMPANY, MK_SECRET, READ_ON, MkSim, conformance_problems, example, examples
 

@@ -19,10 +19,10 @@ from storelink_connector_kit.prices import shop_price
 from storelink_connector_shopamine.api import ShopamineApi
 from storelink_connector_shopamine.platform import ShopaminePlatform
 from storelink_contracts import Platform, PriceListKind, PriceListSetting, TargetDocument
-from storelink_erp_kit.client import Verdict
 from storelink_erp_kit.polling import price_events, stock_events
 from storelink_erp_metakocka.client import MetakockaClient
 from storelink_kit.testing.samples import sample_company, sample_connection
+from storelink_kit.verdicts import Verdict
 from storelink_mapper.mapping import map_order
 from storelink_sim_shopamine.samples import new_order
 from storelink_sim_shopamine.server import running

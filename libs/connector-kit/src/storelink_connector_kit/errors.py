@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storelink_connector_kit.verdicts import Verdict
 from storelink_kit.errors import PermanentError, TransientError
+from storelink_kit.verdicts import Verdict
 
 
 class ShopError(Exception):
@@ -42,7 +42,7 @@ class ConnectionPaused(ShopError, TransientError):
 class ShopAuthError(ShopError, PermanentError):
     """The shop refused the credentials (401)."""
 
-    verdict = Verdict.BAD_KEY
+    verdict = Verdict.WRONG_SECRET
 
 
 class ShopForbidden(ShopError, PermanentError):
@@ -54,7 +54,7 @@ class ShopForbidden(ShopError, PermanentError):
 class ShopNotFound(ShopError, PermanentError):
     """The addressed shop or entity does not exist (404)."""
 
-    verdict = Verdict.WRONG_SHOP
+    verdict = Verdict.WRONG_ACCOUNT
 
 
 class ShopRejected(ShopError, PermanentError):

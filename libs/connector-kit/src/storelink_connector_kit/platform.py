@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from storelink_connector_kit.verdicts import ConnectionVerdict
 from storelink_contracts import OrderReceived, Platform, PriceListKind
+from storelink_kit.verdicts import ConnectionVerdict
 
 if TYPE_CHECKING:  # the pure half (mapping, webhooks) loads without the HTTP client
     from storelink_connector_kit.breaker import BreakerReport

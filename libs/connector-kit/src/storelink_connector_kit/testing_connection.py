@@ -10,8 +10,8 @@ from storelink_connector_kit.errors import ShopError
 from storelink_connector_kit.http import HttpPolicy
 from storelink_connector_kit.platform import ShopPlatform
 from storelink_connector_kit.plugin import ShopPlugin
-from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
 from storelink_contracts import Platform
+from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 QUICK = HttpPolicy(timeout_seconds=10.0, max_attempts=2, backoff_initial=0.2, max_retry_after=5.0)
 

@@ -14,9 +14,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from storelink_contracts import CompanyProfile, ErpSystem
-from storelink_erp_kit.client import ConnectionVerdict, ErpClient, Verdict
+from storelink_erp_kit.client import ErpClient
 from storelink_erp_kit.errors import ErpError
 from storelink_kit.secrets import SecretBox, SecretError
+from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 ENTRY_POINT_GROUP = "storelink.erp_adapters"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from storelink_contracts import DocumentRequested, FiscalCodes
+from storelink_kit.verdicts import ConnectionVerdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,29 +36,6 @@ class PriceLevel:
     tax_rate: Decimal
     net: Decimal | None = None
     gross: Decimal | None = None
-
-
-class Verdict(StrEnum):
-    """One clear verdict per way a connection can be wrong."""
-
-    OK = "ok"
-    WRONG_SECRET = "wrong_secret"  # noqa: S105 - a verdict name
-    WRONG_ACCOUNT = "wrong_account"
-    MISSING_PRIVILEGES = "missing_privileges"
-    IP_NOT_ALLOWED = "ip_not_allowed"
-    """The ERP refuses calls from this server's address (e.g. MetaKocka's opr_code 4)."""
-    UNREACHABLE = "unreachable"
-    UNEXPECTED = "unexpected"
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionVerdict:
-    verdict: Verdict
-    message: str
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict is Verdict.OK
 
 
 @runtime_checkable

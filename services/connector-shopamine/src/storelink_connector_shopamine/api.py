@@ -26,7 +26,6 @@ from storelink_connector_kit.platform import (
     ShopApi,
     StockUpdate,
 )
-from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
 from storelink_connector_shopamine.assumptions import (
     API_DISABLED_HINTS,
     ERROR_CODE_API_DISABLED,
@@ -46,6 +45,7 @@ from storelink_connector_shopamine.assumptions import (
     VARIANT_CONTAINER_TYPE,
 )
 from storelink_contracts import PriceListKind
+from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 WRITE_CONCURRENCY = 4
 """Writes in flight per shop; the kit's limiter still caps the rate."""
@@ -250,7 +250,7 @@ class ShopamineApi(ShopApi):
             await call()
         except ShopAuthError:
             return ConnectionVerdict(
-                Verdict.BAD_KEY,
+                Verdict.WRONG_SECRET,
                 "Shopamine refused the API KEY token: copy it again from Settings → All Settings → "
                 "Integrations → API authentication (it stops working when it is changed or cancelled).",
             )
@@ -269,7 +269,7 @@ class ShopamineApi(ShopApi):
         except ShopNotFound as exc:
             if is_unknown_shop(exc):
                 return ConnectionVerdict(
-                    Verdict.WRONG_SHOP,
+                    Verdict.WRONG_ACCOUNT,
                     f"Shopamine knows no shop at {self.domain}: check the store address (the one buyers "
                     "open, e.g. www.myshop.si).",
                 )

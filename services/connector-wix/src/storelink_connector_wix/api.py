@@ -25,7 +25,6 @@ from storelink_connector_kit.platform import (
     ShopApi,
     StockUpdate,
 )
-from storelink_connector_kit.verdicts import ConnectionVerdict, Verdict
 from storelink_connector_wix.assumptions import (
     MONEY_MOVED,
     ORDER_TRANSACTIONS_KEY,
@@ -38,6 +37,7 @@ from storelink_connector_wix.assumptions import (
 from storelink_connector_wix.catalog import WixCatalog, chunks, dig
 from storelink_connector_wix.catalog_v1 import CatalogV1
 from storelink_connector_wix.catalog_v3 import CatalogV3
+from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 V1 = "V1_CATALOG"
 V3 = "V3_CATALOG"
@@ -164,7 +164,7 @@ class WixApi(ShopApi):
             version = await self.catalog_version()
         except ShopAuthError:
             return ConnectionVerdict(
-                Verdict.BAD_KEY,
+                Verdict.WRONG_SECRET,
                 "Wix refused the API key. Copy the whole key again from the API Keys Manager "
                 "(https://manage.wix.com/account/api-keys).",
             )
@@ -178,7 +178,7 @@ class WixApi(ShopApi):
             return self._transport(exc)
         if version == NOT_INSTALLED:
             return ConnectionVerdict(
-                Verdict.WRONG_SHOP,
+                Verdict.WRONG_ACCOUNT,
                 f"Wix Stores is not installed on site {self.site_id}: is this the shop's site?",
             )
         try:
@@ -204,7 +204,7 @@ class WixApi(ShopApi):
 
     def _wrong_site(self) -> ConnectionVerdict:
         return ConnectionVerdict(
-            Verdict.WRONG_SHOP,
+            Verdict.WRONG_ACCOUNT,
             f"Wix does not know site {self.site_id} for this key's account. Check the Site ID (the id after "
             "/dashboard/ in the dashboard address) and that the key was made in the account that owns "
             "the site.",

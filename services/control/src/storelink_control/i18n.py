@@ -195,20 +195,19 @@ CATALOG.update(
         # the finer verdicts of shop and ERP tests (a sentence in the user's language before the
         # shop's or ERP's own detail)
         "reason.ok": Text("the connection works", "povezava deluje"),
-        "reason.bad_key": Text("the shop refused the API key", "trgovina je zavrnila API ključ"),
-        "reason.wrong_shop": Text("no such shop or site", "te trgovine oz. strani ni"),
-        "reason.missing_permission": Text("the key lacks a permission", "ključu manjka dovoljenje"),
+        "reason.wrong_secret": Text(
+            "the API key or password was refused", "API ključ ali geslo je bilo zavrnjeno"
+        ),
+        "reason.wrong_account": Text(
+            "no such shop, site, company or user", "te trgovine, strani, podjetja ali uporabnika ni"
+        ),
+        "reason.missing_permission": Text(
+            "the key or user lacks a permission", "ključu ali uporabniku manjka dovoljenje"
+        ),
         "reason.unreachable": Text("could not be reached", "ni dosegljiv"),
         "reason.rate_limited": Text("too many requests; try again later", "preveč zahtev; poskusite kasneje"),
         "reason.invalid_settings": Text(
             "the settings cannot be right as typed", "nastavitve niso pravilno vpisane"
-        ),
-        "reason.wrong_secret": Text("the ERP refused the API key", "ERP je zavrnil API ključ"),
-        "reason.wrong_account": Text(
-            "the ERP does not know this company or user", "ERP ne pozna tega podjetja ali uporabnika"
-        ),
-        "reason.missing_privileges": Text(
-            "the ERP user lacks a privilege", "uporabniku v ERP manjka pravica"
         ),
         "reason.ip_not_allowed": Text(
             "the ERP refuses calls from this server's address", "ERP zavrača klice z naslova tega strežnika"

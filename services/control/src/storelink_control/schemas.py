@@ -377,7 +377,7 @@ class TestResult(BaseModel):
     verdict: Verdict
     message: str = Field(description="What is wrong and what to do, in one sentence")
     reason: str | None = Field(
-        default=None, description="The finer verdict, e.g. bad_key, wrong_site, unreachable, ok"
+        default=None, description="The finer verdict, e.g. wrong_secret, wrong_account, unreachable, ok"
     )
 
 

@@ -36,14 +36,14 @@ class Outcome:
     verdict: Literal["ok", "failed", "unsupported", "timeout", "error"]
     message: str
     reason: str | None = None
-    """The tester's own finer verdict (bad_key, wrong_site, unreachable…), when it gave one."""
+    """The tester's own finer verdict (wrong_secret, wrong_account, unreachable…), when it gave one."""
 
 
 _REASON = re.compile(r"^([a-z][a-z_]{1,40}): (.+)$", re.DOTALL)
 
 
 def split_reason(message: str) -> tuple[str | None, str]:
-    """'bad_key: The API key…' → ('bad_key', 'The API key…'): one verdict, one sentence."""
+    """'wrong_secret: The API key…' → ('wrong_secret', 'The API key…'): one verdict, one sentence."""
     match = _REASON.match(message)
     return (match.group(1), match.group(2)) if match else (None, message)
 

@@ -40,11 +40,12 @@ from storelink_erp_eracuni.mapping import (
     invoice_header,
     method_of,
 )
-from storelink_erp_kit.client import ConnectionVerdict, ErpDocumentRef, PriceLevel, StockLevel, Verdict
+from storelink_erp_kit.client import ErpDocumentRef, PriceLevel, StockLevel
 from storelink_erp_kit.errors import ErpAuthFailed, ErpError, ErpRejected, ErpUnavailable
 from storelink_erp_kit.http import fenced, post_json
 from storelink_erp_kit.listing import ErpDocument
 from storelink_kit.retrying import RetryAfterOr
+from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 DEFAULT_URL = P.DEFAULT_URL
 _user_locks: defaultdict[tuple[str, str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -257,7 +258,7 @@ class EracuniClient:
         except ErpAuthFailed as exc:
             code = exc.code or ""
             verdict = (
-                Verdict.MISSING_PRIVILEGES
+                Verdict.MISSING_PERMISSION
                 if code == "privileges"
                 else Verdict.WRONG_SECRET
                 if code == "auth:secret"

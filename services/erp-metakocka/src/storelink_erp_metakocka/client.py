@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from storelink_contracts import DocumentKind, DocumentRequested, FiscalCodes
-from storelink_erp_kit.client import ConnectionVerdict, ErpDocumentRef, PriceLevel, StockLevel, Verdict
+from storelink_erp_kit.client import ErpDocumentRef, PriceLevel, StockLevel
 from storelink_erp_kit.errors import ErpAuthFailed, ErpError, ErpRejected, ErpUnavailable
 from storelink_erp_kit.http import fenced, post_json
 from storelink_erp_kit.listing import ErpDocument
@@ -31,6 +31,7 @@ from storelink_erp_metakocka.mapping import (
     doc_type_of,
     sent_with_put_sales_bill,
 )
+from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 DEFAULT_BASE_URL = "https://main.metakocka.si/rest/eshop/"
 PATHS: dict[str, str] = {
@@ -372,7 +373,7 @@ class MetakockaClient:
 
 def _auth_verdict(code: str) -> Verdict:
     if code.startswith("privileges"):
-        return Verdict.MISSING_PRIVILEGES
+        return Verdict.MISSING_PERMISSION
     if code.startswith("ip_not_allowed"):
         return Verdict.IP_NOT_ALLOWED
     return Verdict.WRONG_SECRET  # opr_code 3 names the secret_key and company_id pair together
