@@ -25,15 +25,16 @@ from storelink_connector_kit.plugin import (
     PLATFORM_GROUP,
     ShopCredentials,
     ShopPlugin,
-    Text,
     read_plugins,
     shop_plugins,
 )
 from storelink_connector_kit.testing_connection import PlatformTester
-from storelink_contracts import Platform
+from storelink_contracts import ErpSystem, Platform
 from storelink_control.testers import TesterRegistry, TesterVerdict
+from storelink_erp_kit.adapters import installed_adapters
 from storelink_kit.testing.kafka_broker import free_port
 from storelink_kit.testing.waits import eventually
+from storelink_kit.texts import Text
 
 from .conftest import SHOPAMINE_KEY, Live, shopamine_body, wix_body
 
@@ -188,9 +189,33 @@ def test_a_plugin_fills_only_its_own_console_texts() -> None:
             texts=texts,
         )
 
-    ok = plugin({"company.add_wix": Text("a", "b"), "webhook.steps_wix.3": Text("c", "d")})
-    assert set(ok.texts) == {"company.add_wix", "webhook.steps_wix.3"}
-    for stray in ("company.add_shopamine", "inbox.title", "webhook.steps_wix.10", "option.wixy"):
+    class Key(ShopCredentials):
+        api_key: str
+
+    own = {
+        "company.add_wix": Text("a", "b"),
+        "webhook.steps_wix.3": Text("c", "d"),
+        "option.wix": Text("W", "W"),
+    }
+    ok = plugin(own)
+    assert set(ok.texts) == set(own)
+    labelled = ShopPlugin(
+        platform=Platform.WIX,
+        title="Wix",
+        credentials=Key,
+        runtime="nowhere:Nothing",
+        shop_base_url_env="STORELINK_FAKE_SHOP_BASE_URL",
+        texts={"field.api_key": Text("Key", "Ključ")},
+    )
+    assert set(labelled.texts) == {"field.api_key"}  # a label for its own credential field
+    for stray in (
+        "company.add_shopamine",
+        "inbox.title",
+        "webhook.steps_wix.10",
+        "option.wixy",
+        "field.api_key",  # not a field of this plugin's credentials
+        "field.warehouse",  # a connection setting every platform shares: control's own
+    ):
         with pytest.raises(ValueError, match="outside the wix plugin's slots"):
             plugin({stray: Text("a", "b")})
 
@@ -202,3 +227,43 @@ def test_the_console_catalog_has_each_plugins_texts() -> None:
         assert plugin.texts, plugin.platform
         for key, sentence in plugin.texts.items():
             assert (CATALOG[key].en, CATALOG[key].sl) == sentence
+    for adapter in installed_adapters().values():
+        assert f"option.{adapter.erp.value}" in adapter.texts, adapter.erp
+        for key, sentence in adapter.texts.items():
+            assert (CATALOG[key].en, CATALOG[key].sl) == sentence
+
+
+def test_an_erp_adapter_fills_only_its_own_console_texts() -> None:
+    from storelink_erp_kit.adapters import ErpAdapterSpec, ErpCredentials
+
+    class Login(ErpCredentials):
+        company_id: str
+
+    def adapter(texts: dict[str, Text]) -> ErpAdapterSpec:
+        return ErpAdapterSpec(
+            erp=ErpSystem.METAKOCKA,
+            name="MetaKocka",
+            credentials=Login,
+            make_client=lambda *a, **k: None,  # type: ignore[arg-type,return-value]
+            placeholder_credentials={},
+            texts=texts,
+        )
+
+    assert set(adapter({"option.metakocka": Text("M", "M"), "field.company_id": Text("Id", "Id")}).texts) == {
+        "option.metakocka",
+        "field.company_id",
+    }
+    for stray in ("option.eracuni", "field.token", "company.add_metakocka", "field.warehouse"):
+        with pytest.raises(ValueError, match="outside the metakocka adapter's slots"):
+            adapter({stray: Text("a", "b")})
+
+
+def test_a_plugin_cannot_relabel_another_plugins_field() -> None:
+    from storelink_control.i18n import add_plugin_texts
+
+    catalog = {"field.api_key": Text("API key", "API ključ")}
+    add_plugin_texts(
+        catalog, "wix", {"field.api_key": Text("API key", "API ključ"), "option.wix": Text("Wix", "Wix")}
+    )
+    add_plugin_texts(catalog, "rogue", {"field.api_key": Text("Rogue key", "Rogue")})
+    assert catalog == {"field.api_key": Text("API key", "API ključ"), "option.wix": Text("Wix", "Wix")}

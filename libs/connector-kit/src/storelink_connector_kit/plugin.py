@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from storelink_contracts import Platform
+from storelink_kit.texts import Text, stray_texts
 
 if TYPE_CHECKING:
     from storelink_connector_kit.platform import ShopPlatform
@@ -39,21 +40,13 @@ class ShopCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Text(NamedTuple):
-    """One sentence of the operator console, in English and Slovenian (control's two languages)."""
-
-    en: str
-    sl: str
-
-
 def text_slot(key: str, platform: Platform) -> bool:
-    """The console keys a plugin fills: `company.add_<p>`, `connection.shop_help_<p>`, `option.<p>`
-    and the numbered webhook set-up steps `webhook.steps_<p>.<n>`."""
+    """The shop-only console keys a plugin fills: `company.add_<p>`, `connection.shop_help_<p>` and
+    the numbered webhook set-up steps `webhook.steps_<p>.<n>` (besides `option.<p>` and its
+    credential fields' labels, `storelink_kit.texts.stray_texts`)."""
     p = re.escape(platform.value)
     return (
-        re.fullmatch(
-            rf"(company\.add_{p}|connection\.shop_help_{p}|option\.{p}|webhook\.steps_{p}\.[1-9])", key
-        )
+        re.fullmatch(rf"(company\.add_{p}|connection\.shop_help_{p}|webhook\.steps_{p}\.[1-9])", key)
         is not None
     )
 
@@ -69,11 +62,12 @@ class ShopPlugin:
     shop_base_url_env: str
     """The environment variable that points the connector (and its tests) at another API host."""
     texts: Mapping[str, Text] = field(default_factory=dict)
-    """What the console says about this platform (its button, where to find the key, the webhook
-    set-up steps), keyed by the slots `text_slot` names."""
+    """What the console says about this platform (its button, its credential fields' labels, where to
+    find the key, the webhook set-up steps), keyed by the slots `text_slot` and `stray_texts` allow."""
 
     def __post_init__(self) -> None:
-        if stray := sorted(k for k in self.texts if not text_slot(k, self.platform)):
+        own = {k: t for k, t in self.texts.items() if not text_slot(k, self.platform)}
+        if stray := stray_texts(own, self.platform.value, self.credentials.model_fields):
             raise ValueError(f"console texts outside the {self.platform.value} plugin's slots: {stray}")
 
     def load_runtime(self) -> ShopPlatform:

@@ -6,8 +6,8 @@ reach an adapter's client without importing every adapter by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -17,6 +17,7 @@ from storelink_contracts import CompanyProfile, ErpSystem
 from storelink_erp_kit.client import ErpClient
 from storelink_erp_kit.errors import ErpError
 from storelink_kit.secrets import SecretBox, SecretError
+from storelink_kit.texts import Text, stray_texts
 from storelink_kit.verdicts import ConnectionVerdict, Verdict
 
 ENTRY_POINT_GROUP = "storelink.erp_adapters"
@@ -41,6 +42,12 @@ class ErpAdapterSpec:
     """`make_client(credentials: dict, *, url: str | None, timeout: float) -> ErpClient`."""
     placeholder_credentials: dict[str, str]
     """What `render` shows when no credentials are given (the secret is masked anyway)."""
+    texts: Mapping[str, Text] = field(default_factory=dict)
+    """What the console says about this ERP: `option.<erp>` and its credential fields' labels."""
+
+    def __post_init__(self) -> None:
+        if stray := stray_texts(self.texts, self.erp.value, self.credentials.model_fields):
+            raise ValueError(f"console texts outside the {self.erp.value} adapter's slots: {stray}")
 
 
 def installed_adapters() -> dict[ErpSystem, ErpAdapterSpec]:

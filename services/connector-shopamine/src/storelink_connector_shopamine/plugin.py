@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from storelink_connector_kit.plugin import ShopPlugin, Text
+from storelink_connector_kit.plugin import ShopPlugin
 from storelink_connector_shopamine.credentials import ShopamineCredentials
 from storelink_contracts import Platform
+from storelink_kit.texts import Text
 
 TEXTS = {
+    "field.store_url": Text("Online store address", "Naslov spletne trgovine"),
+    "field.api_key": Text("API key", "API ključ"),
     "company.add_shopamine": Text("Connect a Shopamine shop", "Poveži trgovino Shopamine"),
     "connection.shop_help_shopamine": Text(
         "In Shopamine: Settings → All Settings → Integrations → API authentication → GENERATE KEY, tick"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from storelink_connector_kit.plugin import ShopPlugin, Text
+from storelink_connector_kit.plugin import ShopPlugin
 from storelink_connector_wix.credentials import WixCredentials
 from storelink_contracts import Platform
+from storelink_kit.texts import Text
 
 TEXTS = {
+    "field.api_key": Text("API key", "API ključ"),
+    "field.site_id": Text("Site ID (or the dashboard address)", "Site ID (ali naslov nadzorne plošče)"),
+    "field.buyer_vat_id_field": Text(
+        "Checkout field with the buyer's VAT id", "Polje blagajne z ID za DDV kupca"
+    ),
     "company.add_wix": Text("Connect a Wix shop", "Poveži trgovino Wix"),
     "connection.shop_help_wix": Text(
         "In Wix: Account settings → API keys → Generate API key with the Wix Stores permission. The Site"

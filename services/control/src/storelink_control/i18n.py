@@ -10,19 +10,19 @@ language each user chose.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from storelink_connector_kit.plugin import shop_plugins
+from storelink_erp_kit.adapters import installed_adapters
+from storelink_kit.texts import Text
+
+log = logging.getLogger("storelink.control.i18n")
 
 Lang = Literal["en", "sl"]
 LANGS: tuple[Lang, ...] = ("en", "sl")
 DEFAULT_LANG: Lang = "en"
-
-
-class Text(NamedTuple):
-    en: str
-    sl: str
 
 
 def as_lang(value: str | None) -> Lang:
@@ -40,11 +40,6 @@ def text(key: str, lang: Lang, /, **params: Any) -> str:
 
 
 # --------------------------------------------------------------------------- field problems
-
-_FIELD_HINTS: dict[str, str] = {
-    "company_id": "hint.company_id",
-    "tenant_id": "hint.tenant_id",
-}
 
 PROBLEM_KEY_BY_TYPE: dict[str, str] = {
     "missing": "problem.missing",
@@ -86,8 +81,8 @@ def problem_text(err: Mapping[str, Any], lang: Lang = DEFAULT_LANG) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(err.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     loc = [str(p) for p in err.get("loc", ())]
-    if kind == "string_pattern_mismatch" and loc and loc[-1] in _FIELD_HINTS:
-        return text(_FIELD_HINTS[loc[-1]], lang)
+    if kind == "string_pattern_mismatch" and loc and f"hint.{loc[-1]}" in CATALOG:
+        return text(f"hint.{loc[-1]}", lang)  # what the field looks like, e.g. a plugin's account id
     key = PROBLEM_KEY_BY_TYPE.get(kind)
     if key is None:
         return text("problem.invalid", lang)
@@ -133,10 +128,6 @@ CATALOG: dict[str, Text] = {
         "mora biti datum in čas, npr. 2026-12-01T10:00:00+01:00",
     ),
     "problem.invalid": Text("is not valid", "ni veljaven"),
-    "hint.company_id": Text(
-        "give MetaKocka's company id: digits only, e.g. 1234",
-        "vpišite ID podjetja v MetaKocki: samo številke, npr. 1234",
-    ),
     "hint.tenant_id": Text(
         "use 2 to 63 lower-case letters, digits and dashes, e.g. acme-shop",
         "uporabite 2 do 63 malih črk, številk in vezajev, npr. acme-trgovina",
@@ -366,28 +357,6 @@ CATALOG.update(
             "Fiscally verify invoices (davčno potrjevanje)", "Davčno potrjevanje računov"
         ),
         "field.erp": Text("ERP", "ERP"),
-        "field.company_id": Text("MetaKocka company id", "ID podjetja v MetaKocki"),
-        "field.secret_key": Text("ERP API key", "API ključ ERP"),
-        "field.webhook_secret": Text(
-            "Stock webhook secret (optional)", "Skrivnost webhooka za zalogo (neobvezno)"
-        ),
-        "field.cancel_status": Text(
-            "Sales-order status for cancelled orders (optional)",
-            "Status prodajnega naročila za preklicana naročila (neobvezno)",
-        ),
-        "field.username": Text("e-računi API user", "Uporabnik API e-računi"),
-        "field.token": Text("e-računi organisation token", "Žeton organizacije e-računi"),
-        "field.password": Text("e-računi API user's password", "Geslo uporabnika API e-računi"),
-        "field.md5pass": Text("…or its md5pass instead of the password", "…ali njegov md5pass namesto gesla"),
-        "field.cash_register_code": Text(
-            "Cash register code (fiscal verification)", "Oznaka elektronske naprave (davčno potrjevanje)"
-        ),
-        "field.business_unit": Text(
-            "Business premises (fiscal verification)", "Poslovni prostor (davčno potrjevanje)"
-        ),
-        "field.buyer_vat_id_field": Text(
-            "Checkout field with the buyer's VAT id", "Polje blagajne z ID za DDV kupca"
-        ),
         "field.description": Text("Description", "Opis"),
         "field.enabled": Text("Connection on", "Povezava vklopljena"),
         "field.import_orders": Text("Import orders", "Uvoz naročil"),
@@ -421,9 +390,6 @@ CATALOG.update(
         "field.rounding_tolerance": Text(
             "Rounding tolerance (EUR)", "Dovoljeno odstopanje zaokroževanja (EUR)"
         ),
-        "field.api_key": Text("API key", "API ključ"),
-        "field.site_id": Text("Site ID (or the dashboard address)", "Site ID (ali naslov nadzorne plošče)"),
-        "field.store_url": Text("Online store address", "Naslov spletne trgovine"),
         "help.price_lists": Text(
             "B2C prices are sent gross and B2B prices net unless you choose otherwise.",
             "Cene B2C pošiljamo z DDV, cene B2B brez DDV, razen če izberete drugače.",
@@ -438,15 +404,29 @@ CATALOG.update(
         ),
         "option.b2c": Text("B2C (consumers)", "B2C (potrošniki)"),
         "option.b2b": Text("B2B (businesses)", "B2B (podjetja)"),
-        "option.metakocka": Text("MetaKocka", "MetaKocka"),
-        "option.eracuni": Text("e-računi", "e-računi"),
         "option.send_default": Text("as usual for the kind", "običajno za vrsto"),
         "option.send_gross": Text("gross (with VAT)", "z DDV (bruto)"),
         "option.send_net": Text("net (without VAT)", "brez DDV (neto)"),
     }
 )
 
-# What the console says about each shop platform comes from that platform's plugin.
-CATALOG.update(
-    {key: Text(*sentence) for plugin in shop_plugins().values() for key, sentence in plugin.texts.items()}
-)
+
+def add_plugin_texts(catalog: dict[str, Text], owner: str, texts: Mapping[str, Text]) -> None:
+    """A plugin's own sentences join the catalog. Two plugins may share a label (`field.api_key`) if
+    they say the same; one that says otherwise is logged and the first kept, so a third-party
+    plugin cannot relabel another's fields."""
+    for key, sentence in texts.items():
+        known = catalog.get(key)
+        if known is not None and tuple(known) != tuple(sentence):
+            log.warning(
+                "console text left out: another plugin says it otherwise", extra={"key": key, "plugin": owner}
+            )
+            continue
+        catalog[key] = Text(*sentence)
+
+
+# What the console says about each shop platform and each ERP comes from its plugin or adapter.
+for _plugin in shop_plugins().values():
+    add_plugin_texts(CATALOG, _plugin.platform.value, _plugin.texts)
+for _adapter in installed_adapters().values():
+    add_plugin_texts(CATALOG, _adapter.erp.value, _adapter.texts)
