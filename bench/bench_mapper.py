@@ -362,7 +362,7 @@ async def run(bootstrap: str, n: int, n_paced: int, mapper_only: bool = False) -
     first: list[float] = []
     sizes: list[int] = []
     busy: list[float] = []
-    original = mapper.service.handle_records
+    original = mapper.service.orders.consume
 
     async def timed(recs: Any, headers: Any = None) -> None:
         if not first:
@@ -373,9 +373,9 @@ async def run(bootstrap: str, n: int, n_paced: int, mapper_only: bool = False) -
         await original(recs, headers)
         busy.append(time.perf_counter() - t)
 
-    mapper.service.handle_records = timed  # type: ignore[method-assign]
+    mapper.service.orders.consume = timed  # type: ignore[method-assign]
     async with mapper.running():
-        await wait_done(lambda: mapper.service.counters.completed, n)
+        await wait_done(lambda: mapper.service.stats()["completed"], n)
         m_seconds = time.perf_counter() - first[0]
         m_cpu = time.process_time() - first[1]
         counters = mapper.service.stats()
@@ -393,7 +393,7 @@ async def run(bootstrap: str, n: int, n_paced: int, mapper_only: bool = False) -
         pace = max(100.0, rate / 2)
         m_start = await end_offsets(bootstrap, mapper_topics.documents)
         sent = await paced(bootstrap, mapper_topics.orders, paced_records, pace)
-        await wait_done(lambda: mapper.service.counters.completed, n + n_paced)
+        await wait_done(lambda: mapper.service.stats()["completed"], n + n_paced)
         m_lat = await output_latencies(bootstrap, mapper_topics.documents, sent, m_start, timeout=60)
 
     # passthrough latency at the same pace

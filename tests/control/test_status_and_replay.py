@@ -303,7 +303,7 @@ async def test_an_unreadable_record_becomes_a_dead_letter_not_a_stuck_consumer(
         lambda: _json(client.get("/v1/dead-letters", params={"connection_id": cid})),
         lambda rows: len(rows) == 1,
     )
-    assert dead[0]["error_class"] == "PermanentError"
+    assert dead[0]["error_class"] == "EnvelopeError"  # one convention for every consumer (issue 15)
     assert dead[0]["service"] == live.settings.service_name
     assert dead[0]["original_key"] == f"{cid}:bad"
     status = await _eventually(

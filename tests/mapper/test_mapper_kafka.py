@@ -149,7 +149,7 @@ async def test_poison_message_goes_to_the_dlq_while_the_rest_flows(
     assert [r.key for r in dead] == ["conn-wix-1:ord-poison"]
     assert dead[0].headers["dlq_error_class"] == "EnvelopeError"
     assert "lines" in dead[0].headers["dlq_error"]
-    assert running_mapper.service.counters.dead_letters == 1
+    assert running_mapper.service.stats()["dead_letters"] == 1
 
 
 async def test_a_restarted_mapper_rebuilds_its_settings_from_kafka(

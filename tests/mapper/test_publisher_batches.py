@@ -131,7 +131,7 @@ async def test_an_undelivered_batch_is_not_committed(
         # mapped, failed to publish, retried by the kit, and (as even the dead letter fails) redelivered
         await wait_for(lambda: mapper.service.counters.orders > settings.max_retries + 1)
         await asyncio.sleep(0.5)
-        assert mapper.service.counters.completed == 0
+        assert mapper.service.stats()["completed"] == 0
         admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
         await admin.start()
         try:
@@ -150,7 +150,7 @@ async def test_the_documents_producer_starts_with_the_first_batch_and_stops_afte
     async with mapper.running():
         assert mapper.publisher.producer is None  # nothing mapped yet: not started
         await publish(kafka_settings, topic_names, sample_order(external_id="ord-start"))
-        await wait_for(lambda: mapper.service.counters.completed == 1)
+        await wait_for(lambda: mapper.service.stats()["completed"] == 1)
         producer = mapper.publisher.producer
         assert producer is not None
     assert mapper.publisher.producer is None

@@ -199,10 +199,10 @@ async def test_a_batch_is_handed_over_in_parts_and_completes_only_when_all_are_a
         ack.set_result(None)
     await asyncio.sleep(0.01)
     assert not handling.done(), "the last part is not acknowledged yet"
-    assert svc.counters.completed == 0
+    assert svc.stats()["completed"] == 0
     publisher.acks[2].set_result(None)
     await handling
-    assert svc.counters.completed == 5
+    assert svc.stats()["completed"] == 5
 
 
 async def test_an_early_part_refused_fails_the_whole_batch() -> None:
@@ -223,5 +223,5 @@ async def test_an_early_part_refused_fails_the_whole_batch() -> None:
         pass
     else:
         raise AssertionError("a refused part must fail the batch (the kit retries it, nothing is committed)")
-    assert svc.counters.completed == 0
+    assert svc.stats()["completed"] == 0
     assert svc.recency.newest(order.message_key()) is None, "memory changes only after success"

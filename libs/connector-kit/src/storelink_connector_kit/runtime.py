@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import Field
 
 from storelink_connector_kit.connections import ShopConnections
@@ -37,15 +35,13 @@ from storelink_contracts import (
     ConnectionConfigured,
     ConnectionRemoved,
     DoorbellReason,
-    Envelope,
     PriceChanged,
     ShopDoorbell,
     StockChanged,
 )
-from storelink_contracts.envelope import EnvelopeError, decode_event
-from storelink_kit.broker import consumer_options, make_broker, start_with_retry
+from storelink_kit.broker import make_broker, start_with_retry
 from storelink_kit.connections import ConnectionRegistry, SingleFlight, TopicEnds, subscribe_connections
-from storelink_kit.dead_letters import send_dead_letter
+from storelink_kit.consuming import BatchConsumer, Received
 from storelink_kit.health import health_router, kafka_answers
 from storelink_kit.observability import instrument
 from storelink_kit.publishing import EventPublisher
@@ -53,6 +49,8 @@ from storelink_kit.secrets import SecretBox
 from storelink_kit.settings import ServiceSettings
 
 log = logging.getLogger("storelink.connector")
+
+PUSH_BATCH_WAIT_MS = 500
 
 
 class ConnectorSettings(ServiceSettings):
@@ -108,19 +106,6 @@ class ConnectorSettings(ServiceSettings):
             breaker_threshold=self.breaker_threshold,
             breaker_pause_seconds=self.breaker_pause_seconds,
         )
-
-
-def _decode_batch(records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[tuple[Any, Envelope | None, Any]]:
-    out: list[tuple[Any, Envelope | None, Any]] = []
-    for record in records:
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-        try:
-            envelope, event = decode_event(headers, record.value or b"")
-        except EnvelopeError as exc:
-            out.append((record, None, exc))
-            continue
-        out.append((record, envelope, event))
-    return out
 
 
 class Connector:
@@ -252,47 +237,23 @@ class Connector:
                 self.scheduler.sync()
 
         subscribe_connections(self.broker, self.registry, self.topics, on_change=on_connection)
-        options = consumer_options(self.settings, f"{self.settings.service_name}-stock")
-        prices_options = consumer_options(self.settings, f"{self.settings.service_name}-prices")
+        name = self.settings.service_name
+        # the other kind of change on a topic is not a record gone wrong: skipped
+        BatchConsumer(
+            self.broker, self._accept_stock, kinds=(StockChanged,), service=name, strays="skip"
+        ).subscribe(self.topics.stock, group_id=f"{name}-stock", **self._push_batches())
+        BatchConsumer(
+            self.broker, self._accept_prices, kinds=(PriceChanged,), service=name, strays="skip"
+        ).subscribe(self.topics.prices, group_id=f"{name}-prices", **self._push_batches())
 
-        @self.broker.subscriber(
-            self.topics.stock,
-            batch=True,
-            max_records=self.settings.push_batch_records,
-            batch_timeout_ms=500,
-            group_id=options["group_id"],
-            auto_offset_reset="earliest",
-            ack_policy=options["ack_policy"],
-        )
-        async def on_stock(message: KafkaMessage) -> None:
-            batch = await self._good_events(message, StockChanged)
-            await self.pusher.accept_stock(batch)
+    def _push_batches(self) -> dict[str, int]:
+        return {"max_records": self.settings.push_batch_records, "batch_timeout_ms": PUSH_BATCH_WAIT_MS}
 
-        @self.broker.subscriber(
-            self.topics.prices,
-            batch=True,
-            max_records=self.settings.push_batch_records,
-            batch_timeout_ms=500,
-            group_id=prices_options["group_id"],
-            auto_offset_reset="earliest",
-            ack_policy=prices_options["ack_policy"],
-        )
-        async def on_prices(message: KafkaMessage) -> None:
-            batch = await self._good_events(message, PriceChanged)
-            await self.pusher.accept_prices(batch)
+    async def _accept_stock(self, batch: list[Received[StockChanged]]) -> None:
+        await self.pusher.accept_stock([(item.event, item.envelope) for item in batch])
 
-    async def _good_events(self, message: Any, kind: type[Any]) -> list[tuple[Any, Envelope | None]]:
-        raw = message.raw_message
-        records = list(raw) if isinstance(raw, tuple | list) else [raw]
-        good: list[tuple[Any, Envelope | None]] = []
-        for record, envelope, event in _decode_batch(records):
-            if isinstance(event, kind):
-                good.append((event, envelope))
-            elif isinstance(event, Exception):
-                await send_dead_letter(
-                    self.broker, record, event, service=self.settings.service_name, attempts=1
-                )
-        return good
+    async def _accept_prices(self, batch: list[Received[PriceChanged]]) -> None:
+        await self.pusher.accept_prices([(item.event, item.envelope) for item in batch])
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -169,10 +169,9 @@ def build_adapter(
         max_concurrency=settings.max_concurrency,
     )
     subscribe_documents(
-        broker,
         consumer,
         topics=topics,
-        settings=settings,
+        group_id=settings.service_name,
         max_records=settings.max_batch,
         session_timeout_ms=settings.session_timeout_ms,
     )

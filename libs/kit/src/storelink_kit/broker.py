@@ -57,16 +57,17 @@ def make_broker(settings: ServiceSettings, *, dead_letters: bool = True) -> Kafk
 
 
 def consumer_options(settings: ServiceSettings, group_id: str | None = None) -> dict[str, Any]:
+    """Subscriber kwargs for `group_id` (default: the service's name), see `group_options`."""
+    return group_options(group_id or settings.service_name)
+
+
+def group_options(group_id: str) -> dict[str, Any]:
     """Subscriber kwargs: explicit group, earliest, commit only after success.
 
     NACK_ON_ERROR is only reached when even the dead letter could not be written: the record is
     then redelivered instead of being committed and lost.
     """
-    return {
-        "group_id": group_id or settings.service_name,
-        "auto_offset_reset": "earliest",
-        "ack_policy": AckPolicy.NACK_ON_ERROR,
-    }
+    return {"group_id": group_id, "auto_offset_reset": "earliest", "ack_policy": AckPolicy.NACK_ON_ERROR}
 
 
 async def connect_with_retry(broker: KafkaBroker, kafka: KafkaSettings) -> None:

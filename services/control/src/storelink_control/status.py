@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeAlias
 
 from aiokafka import ConsumerRecord
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +27,6 @@ from storelink_contracts import (
     OrderNeedsAttention,
     OrderReceived,
     TopicNames,
-    decode_event,
 )
 from storelink_contracts.envelope import H_ORIGIN, H_TENANT
 from storelink_control.db.tables import (
@@ -40,6 +38,7 @@ from storelink_control.db.tables import (
     OrderSeen,
     OrderSnapshot,
 )
+from storelink_kit.consuming import BatchConsumer, Received, batch_subscriber, records_of
 from storelink_kit.dead_letters import (
     H_ATTEMPTS,
     H_ERROR,
@@ -48,9 +47,8 @@ from storelink_kit.dead_letters import (
     H_ORIGINAL_KEY,
     H_ORIGINAL_TOPIC,
     H_SERVICE,
-    send_dead_letter,
 )
-from storelink_kit.errors import PermanentError, TransientError
+from storelink_kit.errors import TransientError
 
 log = logging.getLogger("storelink.control.status")
 
@@ -299,11 +297,6 @@ async def record_dead_letter(session: AsyncSession, raw: Record, connection_keye
     )
 
 
-def records_of(message: KafkaMessage) -> list[Record]:
-    raw = message.raw_message
-    return list(raw) if isinstance(raw, tuple | list) else [raw]
-
-
 @asynccontextmanager
 async def one_transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
     """A whole batch in one transaction. Another replica (or a redelivery racing this one) may have
@@ -317,62 +310,41 @@ async def one_transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
 
 
 class StatusFolder:
-    """Folds batches of records into the read model: undecodable records go to dead letters (the
-    rest of the batch is kept), the others in ONE transaction per batch (issue 13: a transaction per
-    record cost control a third of a core at 20 orders/s)."""
+    """Folds batches of events into the read model on the kit's consume loop (undecodable records go
+    to dead letters, the rest of the batch is kept), in ONE transaction per batch (issue 13: a
+    transaction per record cost control a third of a core at 20 orders/s)."""
 
     def __init__(self, broker: KafkaBroker, sessions: Sessions, service: str) -> None:
         self.broker = broker
         self.sessions = sessions
         self.service = service
 
+    def folding(self, fold: Fold) -> BatchConsumer[Event]:
+        async def fold_batch(batch: list[Received[Event]]) -> None:
+            async with one_transaction(self.sessions) as session:
+                for item in batch:
+                    await fold(session, item.record, dict(item.headers), item.event)
+            log.debug("status batch folded", extra={"records": len(batch)})
+
+        return BatchConsumer(self.broker, fold_batch, kinds=(Event,), service=self.service)
+
     async def fold(self, records: Sequence[Record], fold: Fold) -> None:
-        decoded: list[tuple[Record, dict[str, str], Event]] = []
-        for record in records:
-            headers = _headers(record)
-            try:
-                _, event = decode_event(headers, record.value or b"")
-            except ValueError as exc:
-                await send_dead_letter(
-                    self.broker, record, PermanentError(str(exc)), service=self.service, attempts=1
-                )
-                continue
-            decoded.append((record, headers, event))
-        if not decoded:
-            return
-        async with one_transaction(self.sessions) as session:
-            for record, headers, event in decoded:
-                await fold(session, record, headers, event)
-        log.debug("status batch folded", extra={"records": len(decoded)})
+        await self.folding(fold).consume(records)
 
 
 def subscribe_status(
     broker: KafkaBroker, sessions: Sessions, topics: TopicNames, group_id: str, *, service: str = "control"
 ) -> None:
-    """The status consumer's batch subscribers; explicit group, earliest, commit after success."""
+    """The status consumer's batch subscribers, one consumer group per topic."""
     folder = StatusFolder(broker, sessions, service)
-
-    def batches(*names: str, group: str) -> Any:
-        return broker.subscriber(
-            *names,
-            group_id=f"{group_id}.{group}",
-            batch=True,
-            max_records=BATCH_RECORDS,
-            batch_timeout_ms=BATCH_WAIT_MS,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-        )
-
-    def folding(fold: Fold) -> Callable[[KafkaMessage], Awaitable[None]]:
-        async def status_batch(msg: KafkaMessage) -> None:
-            await folder.fold(records_of(msg), fold)
-
-        return status_batch
-
-    batches(topics.orders, group="orders")(folding(record_order))
-    batches(topics.document_results, group="documents")(folding(record_document_result))
-    batches(topics.documents, group="requests")(folding(record_document_request))
-    batches(topics.attention, group="attention")(folding(record_attention))
+    batches = {"max_records": BATCH_RECORDS, "batch_timeout_ms": BATCH_WAIT_MS}
+    for topic, group, fold in (
+        (topics.orders, "orders", record_order),
+        (topics.document_results, "documents", record_document_result),
+        (topics.documents, "requests", record_document_request),
+        (topics.attention, "attention", record_attention),
+    ):
+        folder.folding(fold).subscribe(topic, group_id=f"{group_id}.{group}", **batches)
 
     connection_keyed = {
         topics.orders,
@@ -395,11 +367,12 @@ def subscribe_status(
     ]
 
     async def status_dead_letters(msg: KafkaMessage) -> None:
+        """Dead letters are kept as they are, readable or not: no event decoding here."""
         async with one_transaction(sessions) as session:
             for record in records_of(msg):
                 await record_dead_letter(session, record, connection_keyed)
 
-    batches(*dlqs, group="dead-letters")(status_dead_letters)
+    batch_subscriber(broker, *dlqs, group_id=f"{group_id}.dead-letters", **batches)(status_dead_letters)
 
 
 # --------------------------------------------------------------------------- queries

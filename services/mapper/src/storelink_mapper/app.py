@@ -3,7 +3,6 @@ HTTP health app. Run with `storelink-mapper` (env: STORELINK_KAFKA_*, STORELINK_
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -13,9 +12,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from faststream.asgi import AsgiFastStream
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 
-from storelink_kit.broker import consumer_options, make_broker, producer_options
+from storelink_kit.broker import make_broker, producer_options
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
 from storelink_kit.observability import instrument
 from storelink_kit.service import make_app
@@ -23,7 +22,7 @@ from storelink_mapper.handlers import SOURCE, MapperService
 from storelink_mapper.publisher import PipelinedPublisher
 from storelink_mapper.settings import MapperSettings
 from storelink_mapper.state import Recency, Waiting
-from storelink_mapper.warmup import load_connections
+from storelink_mapper.warmup import SettingsReadAhead
 
 log = logging.getLogger("storelink.mapper")
 
@@ -85,49 +84,18 @@ def build(settings: MapperSettings) -> Mapper:
         service_name=settings.service_name,
         recency=Recency(settings.recency_capacity),
         waiting=Waiting(settings.waiting_per_connection),
+        ready=SettingsReadAhead(settings.kafka.bootstrap_servers, topics.connections, registry),
     )
     subscribe_connections(broker, registry, topics, on_change=service.on_connection_change)
 
-    warm = asyncio.Lock()
-    loaded: list[bool] = []
-
-    async def ensure_settings_loaded() -> None:
-        async with warm:
-            if not loaded:
-                try:
-                    await load_connections(settings.kafka.bootstrap_servers, topics.connections, registry)
-                except Exception:  # never dead-letter orders for it: the registry feed catches up anyway
-                    log.warning(
-                        "reading the connection settings ahead failed; mapping goes on", exc_info=True
-                    )
-                loaded.append(True)
-
-    async def map_orders(message: KafkaMessage) -> None:
-        if not loaded:
-            await ensure_settings_loaded()
-        await service.handle_records(_records(message), getattr(message, "batch_headers", None))
-
-    subscriber = broker.subscriber(
+    service.orders.subscribe(
         topics.orders,
-        batch=True,
+        group_id=settings.group_id or settings.service_name,
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
-        decoder=_raw_body,
-        **consumer_options(settings, settings.group_id),
     )
-    subscriber(map_orders)
 
     return Mapper(broker, service, publisher, registry, routes)
-
-
-async def _raw_body(message: Any) -> None:
-    """The handler reads the records itself: skip FastStream's per-record JSON decoding."""
-    return None
-
-
-def _records(message: KafkaMessage) -> list[Any]:
-    raw = message.raw_message
-    return list(raw) if isinstance(raw, tuple | list) else [raw]
 
 
 def make_asgi(settings: MapperSettings) -> AsgiFastStream:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,14 +21,11 @@ from storelink_contracts import (
     ConnectionConfigured,
     ConnectionRemoved,
     Envelope,
-    EnvelopeError,
     Event,
     OrderNeedsAttention,
     OrderReceived,
-    decode_event,
 )
-from storelink_kit.dead_letters import send_dead_letter
-from storelink_kit.errors import PermanentError
+from storelink_kit.consuming import BatchConsumer, Received
 from storelink_kit.publishing import EventPublisher
 from storelink_mapper.mapping import map_order
 from storelink_mapper.state import Recency, Waiting
@@ -52,10 +49,7 @@ class Counters:
     documents: int = 0
     attention: int = 0
     stale: int = 0
-    dead_letters: int = 0
     remapped: int = 0
-    completed: int = 0
-    """Records whose outcome is published (or dead-lettered): the batch may be committed."""
 
 
 @dataclass(slots=True)
@@ -78,6 +72,7 @@ class MapperService:
         recency: Recency | None = None,
         waiting: Waiting | None = None,
         handover_every: int = 128,
+        ready: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.broker = broker
         self.publisher = publisher
@@ -87,6 +82,10 @@ class MapperService:
         self.waiting = waiting or Waiting()
         self.counters = Counters()
         self.handover_every = handover_every
+        self.ready = ready
+        """Awaited before each batch is mapped (the app reads the connection settings ahead)."""
+        self.orders = BatchConsumer(broker, self.map_batch, kinds=(OrderReceived,), service=service_name)
+        """The orders topic's consume loop; its `consumed` counts records whose batch is done."""
 
     # ------------------------------------------------------------------ orders
 
@@ -95,50 +94,45 @@ class MapperService:
         records: Sequence[ConsumerRecord[bytes, bytes]],
         headers: Sequence[Mapping[str, str]] | None = None,
     ) -> None:
-        """Map a batch; `headers` are the records' headers already decoded (by FastStream), if at hand.
+        """One batch of order records through the kit's consume loop (decoding, dead letters)."""
+        await self.orders.consume(records, headers)
 
-        Outgoing records are handed to the producer every `handover_every` records, so the first ones
-        are on the wire (and acknowledged) while the rest of the batch is mapped; the handler returns
-        only once every one is acknowledged, so the commit still follows success.
+    async def map_batch(self, batch: list[Received[OrderReceived]]) -> None:
+        """Map a decoded batch.
+
+        Outgoing records are handed to the producer every `handover_every` orders, so the first ones
+        are on the wire (and acknowledged) while the rest of the batch is mapped; this returns only
+        once every one is acknowledged, so the commit still follows success.
         """
-        batch = _Batch()
-        if headers is None or len(headers) != len(records):
-            headers = [{k: v.decode() for k, v in (record.headers or ())} for record in records]
+        if self.ready is not None:
+            await self.ready()
+        batch_out = _Batch()
         delivered: list[asyncio.Future[Any]] = []
         handed = 0
         try:
-            for record, record_headers in zip(records, headers, strict=True):
+            for item in batch:
                 try:
-                    envelope, event = decode_event(record_headers, record.value or b"")
-                    if not isinstance(event, OrderReceived):
-                        raise PermanentError(f"{event.event_type} does not belong on the orders topic")
-                    self._map_one(envelope, event, batch)
-                except (EnvelopeError, PermanentError) as exc:
-                    await self._dead_letter(record, exc)
+                    self._map_one(item.envelope, item.event, batch_out)
                 except Exception as exc:  # a bug on one order must not hold up the partition
                     log.exception(
-                        "mapping failed", extra={"offset": record.offset, "partition": record.partition}
+                        "mapping failed",
+                        extra={"offset": item.record.offset, "partition": item.record.partition},
                     )
-                    await self._dead_letter(record, exc)
-                if len(batch.out) - handed >= self.handover_every:
-                    delivered.append(await self.publisher.submit(batch.out[handed:]))
-                    handed = len(batch.out)
+                    await self.orders.dead_letter(item.record, exc)
+                if len(batch_out.out) - handed >= self.handover_every:
+                    delivered.append(await self.publisher.submit(batch_out.out[handed:]))
+                    handed = len(batch_out.out)
                     await asyncio.sleep(0)  # the producer's sender puts them on the wire meanwhile
-            if len(batch.out) > handed:
-                delivered.append(await self.publisher.submit(batch.out[handed:]))
+            if len(batch_out.out) > handed:
+                delivered.append(await self.publisher.submit(batch_out.out[handed:]))
             await asyncio.gather(*delivered)
         except BaseException:
             for future in delivered:  # the batch is retried: their outcome no longer matters
                 future.add_done_callback(_ignore_outcome)
             raise
-        self.recency.record_all(batch.newest.items())
-        for effect in batch.effects:
+        self.recency.record_all(batch_out.newest.items())
+        for effect in batch_out.effects:
             effect()
-        self.counters.completed += len(records)
-
-    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: BaseException) -> None:
-        self.counters.dead_letters += 1
-        await send_dead_letter(self.broker, record, exc, service=self.service_name, attempts=1)
 
     def _map_one(self, envelope: Envelope | None, order: OrderReceived, batch: _Batch) -> None:
         key = order.message_key()
@@ -228,7 +222,10 @@ class MapperService:
         )
 
     def stats(self) -> dict[str, Any]:
-        return asdict(self.counters)
+        return asdict(self.counters) | {
+            "dead_letters": self.orders.dead_letters,
+            "completed": self.orders.consumed,
+        }
 
 
 def _ignore_outcome(future: asyncio.Future[Any]) -> None:

@@ -86,3 +86,26 @@ def _apply(
         return
     if isinstance(event, ConnectionConfigured | ConnectionRemoved):
         registry.apply(event)
+
+
+class SettingsReadAhead:
+    """Awaited before every batch: the first call reads the settings ahead, later ones return."""
+
+    def __init__(self, bootstrap: str, topic: str, registry: ConnectionRegistry) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.registry = registry
+        self.done = False
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> None:
+        if self.done:
+            return
+        async with self._lock:
+            if self.done:
+                return
+            try:
+                await load_connections(self.bootstrap, self.topic, self.registry)
+            except Exception:  # never dead-letter orders for it: the registry feed catches up anyway
+                log.warning("reading the connection settings ahead failed; mapping goes on", exc_info=True)
+            self.done = True
