@@ -5,15 +5,18 @@ exists (before the fix the loser exited and was restarted by its supervisor)."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from storelink_kit.database import make_engine
+from storelink_kit.migrations import Schema, alembic_config
 from storelink_kit.testing.postgres import throwaway_postgres
 
 pytestmark = pytest.mark.slow  # starts processes (and a PostgreSQL server)
@@ -65,30 +68,23 @@ def test_replicas_migrating_one_fresh_database_together_all_start(fresh_database
         assert asyncio.run(_schema_version(fresh_database, schema)) == _head(schema)
 
 
-def _head(schema: str) -> str:
-    if schema == "storelink_erp_kit.database":
-        from storelink_erp_kit.database import MIGRATIONS
+def _schema(module: str) -> Schema:
+    schema: Schema = importlib.import_module(module).SCHEMA
+    return schema
 
-        return str(MIGRATIONS[-1][0])
-    from alembic.script import ScriptDirectory
 
-    from storelink_control.db.engine import alembic_config
-
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+def _head(module: str) -> str:
+    head = ScriptDirectory.from_config(alembic_config(_schema(module))).get_current_head()
     assert head is not None
     return head
 
 
-async def _schema_version(url: str, schema: str) -> str:
-    query = (
-        "SELECT max(version) FROM storelink_schema_migrations"
-        if schema == "storelink_erp_kit.database"
-        else "SELECT version_num FROM alembic_version"
-    )
+async def _schema_version(url: str, module: str) -> str:
     engine = make_engine(url)
     try:
         async with engine.connect() as conn:
-            return str((await conn.execute(text(query))).scalar_one())
+            query = text(f"SELECT version_num FROM {_schema(module).version_table}")
+            return str((await conn.execute(query)).scalar_one())
     finally:
         await engine.dispose()
 
@@ -105,7 +101,6 @@ async def _drop_everything(url: str, schema: str) -> None:
                 from storelink_control.db.tables import Base
 
                 await conn.run_sync(Base.metadata.drop_all)
-            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            await conn.execute(text("DROP TABLE IF EXISTS storelink_schema_migrations"))
+            await conn.execute(text(f"DROP TABLE IF EXISTS {_schema(schema).version_table}"))
     finally:
         await engine.dispose()

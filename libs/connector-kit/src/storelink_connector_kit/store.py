@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storelink_kit.database import make_engine
+from storelink_kit.migrations import Schema, upgrade
 
 metadata = MetaData()
 
@@ -83,6 +85,13 @@ parked = Table(
 )
 
 
+SCHEMA = Schema(
+    name="storelink-connector-store",
+    scripts=Path(__file__).resolve().parent / "migrations",
+    version_table="storelink_connector_store_version",
+)
+
+
 def to_us(when: datetime) -> int:
     """Microseconds since the epoch: exact, comparable, one column type everywhere."""
     if when.tzinfo is None:
@@ -114,8 +123,7 @@ class ConnectorStore:
         self._insert: Any = postgresql.insert if url.startswith("postgresql") else sqlite.insert
 
     async def start(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        await upgrade(self.engine, SCHEMA)
 
     async def close(self) -> None:
         await self.engine.dispose()

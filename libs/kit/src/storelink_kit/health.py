@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from faststream.asgi import AsgiResponse, get
 from faststream.asgi.types import ASGIApp, Scope
-from sqlalchemy import text
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -45,7 +44,7 @@ def database_answers(engine_of: Callable[[], AsyncEngine]) -> ReadinessCheck:
     async def check() -> str | None:
         try:
             async with engine_of().connect() as conn:
-                await conn.execute(text("SELECT 1"))
+                await conn.exec_driver_sql("SELECT 1")
         except Exception:
             return DATABASE_NOT_READY
         return None

@@ -1,37 +1,25 @@
-"""Engine, sessions and migrations (alembic, run at start) for one database URL."""
+"""Engine, sessions and migrations (Alembic through the kit, run at start) for one database URL."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storelink_kit.database import migrations_serialised
+from storelink_kit.migrations import Schema, upgrade
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+SCHEMA = Schema(
+    name="storelink-control",
+    scripts=Path(__file__).resolve().parent.parent / "migrations",
+    version_table="alembic_version",  # Alembic's default: what control's databases already have
+)
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return cfg
-
-
-def _upgrade(sync_conn: SyncConnection) -> None:
-    cfg = alembic_config()
-    cfg.attributes["connection"] = sync_conn
-    command.upgrade(cfg, "head")
-
-
-async def migrate(engine: AsyncEngine) -> None:
+async def migrate(engine: AsyncEngine) -> list[str]:
     """Bring the schema to the latest migration (idempotent; safe at every start, and with
-    replicas starting together)."""
-    async with migrations_serialised(engine, "storelink-control"), engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+    replicas starting together); returns the revisions applied now."""
+    return await upgrade(engine, SCHEMA)

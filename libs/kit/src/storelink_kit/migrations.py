@@ -1,0 +1,75 @@
+"""Alembic, the one way every database of the hub gets its schema (control, the ERP ledger, the
+connector store).
+
+Each schema is a package's Alembic script directory (`env.py` calling `run_environment`, and
+`versions/`) with a version table of its own, so two schemas can share one PostgreSQL database.
+Migrations run at every start, inside `migrations_serialised`: replicas starting together take
+turns, and the later ones find the schema at head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storelink_kit.database import migrations_serialised
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    name: str
+    """Names the lock replicas take turns on, e.g. "storelink-erp-ledger"."""
+    scripts: Path
+    """The Alembic script directory: `env.py` and `versions/`."""
+    version_table: str
+
+
+async def upgrade(engine: AsyncEngine, schema: Schema) -> list[str]:
+    """Bring `schema` to its head; returns the revisions applied now, oldest first."""
+    async with migrations_serialised(engine, schema.name), engine.begin() as conn:
+        return await conn.run_sync(_upgrade, schema)
+
+
+def alembic_config(schema: Schema, connection: Connection | None = None) -> Config:
+    """For Alembic's own commands too (e.g. `alembic.command.check` in a test)."""
+    config = Config()
+    config.set_main_option("script_location", str(schema.scripts))
+    config.attributes["version_table"] = schema.version_table
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection, schema: Schema) -> list[str]:
+    config = alembic_config(schema, connection)
+    script = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(
+        connection, opts={"version_table": schema.version_table}
+    ).get_current_heads()
+    pending = [
+        revision.revision for revision in script.iterate_revisions("heads", current[0] if current else "base")
+    ]
+    command.upgrade(config, "heads")
+    return list(reversed(pending))
+
+
+def run_environment(target_metadata: MetaData) -> None:
+    """The body of every schema's `env.py`: migrate on the connection `upgrade` handed over."""
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("migrations run through storelink_kit.migrations.upgrade, on its connection")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        version_table=context.config.attributes["version_table"],
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
