@@ -55,7 +55,7 @@ async def run(bootstrap: str) -> None:
         rate_limit="1000000/minute",
         kafka=KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=topics.prefix),
     )
-    app = build_control(settings, testers=TesterRegistry(), box=SecretBox([SecretBox.generate_key()]))
+    app = build_control(settings, testers=TesterRegistry(), box=SecretBox([SecretBox.generate_key()])).core
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())

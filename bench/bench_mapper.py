@@ -294,7 +294,7 @@ async def wait_done(get: Any, n: int, timeout: float = 600) -> None:
 
 
 async def run(bootstrap: str, n: int, n_paced: int, mapper_only: bool = False) -> None:
-    # The collector settings of the deployed mapper (make_asgi), for the whole process: both contenders
+    # The collector settings of the deployed mapper (its __main__), for the whole process: both contenders
     # run under them.
     tune_gc(MapperSettings().gc_young_threshold)
     run_id = uuid.uuid4().hex[:6]
@@ -354,7 +354,7 @@ async def run(bootstrap: str, n: int, n_paced: int, mapper_only: bool = False) -
         kafka=KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=mapper_topics.prefix),
         log_level="WARNING",
     )
-    mapper = build(settings)
+    mapper = build(settings).core
     import logging
 
     logging.getLogger("faststream").setLevel(logging.WARNING)

@@ -142,7 +142,7 @@ async def start_live(
     )
     box = SecretBox([SecretBox.generate_key()])
     testers = TesterRegistry()
-    app = build_control(settings, testers=testers, box=box)
+    app = build_control(settings, testers=testers, box=box).asgi
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     task = asyncio.create_task(server.serve())

@@ -46,7 +46,7 @@ async def test_adapter_creates_its_own_erps_documents_once_and_dead_letters_garb
         attempt_backoff_seconds=0.05,
         busy_backoff_seconds=0.05,
     )
-    adapter, _ = build(settings, box=box)
+    adapter = build(settings, box=box).core
     mine = [
         sample_document(
             erp=ErpSystem.ERACUNI,

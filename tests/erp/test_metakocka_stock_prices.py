@@ -212,7 +212,7 @@ async def test_stock_webhook_checks_the_signature_and_publishes_changes(
         polling=False,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'mk.db'}",
     )
-    adapter, _ = build(settings, box=box)
+    adapter = build(settings, box=box).core
     adapter.registry.apply(conn)
     await adapter.start_background()
     await adapter.broker.connect()

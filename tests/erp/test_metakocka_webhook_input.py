@@ -44,7 +44,7 @@ async def test_a_signed_body_nested_a_thousand_deep_is_a_400(tmp_path: Path, bod
         polling=False,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'mk.db'}",
     )
-    adapter, _ = build(settings, box=box)
+    adapter = build(settings, box=box).core
     adapter.registry.apply(conn)
     app = create_webhook_app(adapter)
     try:

@@ -48,7 +48,7 @@ async def test_a_non_ascii_signature_header_is_answered_401(raw: bytes, tmp_path
         polling=False,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'mk.db'}",
     )
-    adapter, _ = build(settings, box=box)
+    adapter = build(settings, box=box).core
     adapter.registry.apply(connection)
     app = create_webhook_app(adapter)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:

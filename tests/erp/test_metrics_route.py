@@ -19,10 +19,12 @@ from storelink_kit.secrets import SecretBox
 async def test_the_erp_adapters_serve_prometheus_metrics(erp: str, tmp_path: Path) -> None:
     box = SecretBox([SecretBox.generate_key()])
     db = f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}"
-    if erp == "metakocka":
-        adapter, app = build_metakocka(MetakockaSettings(database_url=db, polling=False), box=box)
-    else:
-        adapter, app = build_eracuni(EracuniSettings(database_url=db, polling=False), box=box)
+    service = (
+        build_metakocka(MetakockaSettings(database_url=db, polling=False), box=box)
+        if erp == "metakocka"
+        else build_eracuni(EracuniSettings(database_url=db, polling=False), box=box)
+    )
+    adapter, app = service.core, service.asgi
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://adapter"

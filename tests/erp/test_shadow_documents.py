@@ -47,7 +47,7 @@ async def test_shadow_documents_never_reach_the_erp_and_leaving_shadow_sends(
         request_timeout_seconds=5,
         attempt_backoff_seconds=0.05,
     )
-    adapter, _ = build(settings, box=box)
+    adapter = build(settings, box=box).core
     docs = [
         sample_document(
             connection_id="conn-mk",

@@ -26,6 +26,6 @@ def mapper_settings(kafka_settings: KafkaSettings) -> MapperSettings:
 
 @pytest_asyncio.fixture
 async def running_mapper(kafka_settings: KafkaSettings) -> AsyncIterator[Mapper]:
-    mapper = build(mapper_settings(kafka_settings))
+    mapper = build(mapper_settings(kafka_settings)).core
     async with mapper.running():
         yield mapper

@@ -161,7 +161,7 @@ async def test_a_restarted_mapper_rebuilds_its_settings_from_kafka(
         connection_id="conn-restart", external_id="ord-r", payment_status="unpaid", paid_at=None
     )
     expected = map_order(order, connection).documents
-    mapper = build(mapper_settings(kafka_settings))
+    mapper = build(mapper_settings(kafka_settings)).core
     async with mapper.running():
         # the settings are read to the end before the first order is mapped: no "unknown connection"
         async with (

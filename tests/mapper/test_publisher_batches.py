@@ -39,7 +39,7 @@ async def test_batched_records_keep_key_headers_partition_and_order(
 ) -> None:
     # the smallest producer batch allowed (16 kB): one key's 30 documents (~1.5 kB each) need several
     settings = mapper_settings(kafka_settings).model_copy(update={"producer_batch_bytes": 16 * 1024})
-    mapper = build(settings)
+    mapper = build(settings).core
     async with mapper.running():
         publisher = mapper.service.publisher
         assert isinstance(publisher, PipelinedPublisher)
@@ -109,7 +109,7 @@ async def test_an_undelivered_batch_is_not_committed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = mapper_settings(kafka_settings)
-    mapper = build(settings)
+    mapper = build(settings).core
     connection = sample_connection()
     await publish(kafka_settings, topic_names, connection)
     async with mapper.running():
@@ -144,7 +144,7 @@ async def test_an_undelivered_batch_is_not_committed(
 async def test_the_documents_producer_starts_with_the_first_batch_and_stops_after_the_broker(
     kafka_settings: KafkaSettings, topic_names: TopicNames
 ) -> None:
-    mapper = build(mapper_settings(kafka_settings))
+    mapper = build(mapper_settings(kafka_settings)).core
     connection = sample_connection()
     await publish(kafka_settings, topic_names, connection)
     async with mapper.running():

@@ -46,6 +46,7 @@ from storelink_kit.health import health_router, kafka_answers
 from storelink_kit.observability import instrument
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
+from storelink_kit.service import ServiceApp
 from storelink_kit.settings import ServiceSettings
 
 log = logging.getLogger("storelink.connector")
@@ -314,3 +315,12 @@ class Connector:
         if manage_lifecycle:
             app.router.lifespan_context = lifespan
         return app
+
+
+def build_connector(
+    platform: ShopPlatform, settings: ConnectorSettings, secrets: SecretBox | None = None, **kwargs: Any
+) -> ServiceApp[Connector]:
+    """A platform's `app.build`: the kit's Connector with the platform module, and its HTTP app
+    (webhooks, health, readiness, status, metrics; the connector starts and stops with it)."""
+    connector = Connector(platform, settings, secrets=secrets or SecretBox.from_env(), **kwargs)
+    return ServiceApp(connector.app(), connector)

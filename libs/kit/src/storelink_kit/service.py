@@ -1,10 +1,13 @@
-"""Running a consumer service: FastStream app + health/readiness over HTTP, served by uvicorn."""
+"""The one service skeleton's kit side: what `app.build(settings)` returns (`ServiceApp`), the
+FastStream app with health and readiness for broker-centred services (`make_app`), and `run`/`serve`
+(uvicorn) for every `__main__`."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import uvicorn
 from faststream.asgi import AsgiFastStream
@@ -15,6 +18,27 @@ from storelink_kit.broker import connect_with_retry
 from storelink_kit.health import health_asgi_routes, kafka_answers
 from storelink_kit.logs import configure_logging
 from storelink_kit.settings import KafkaSettings, ServiceSettings
+
+Core = TypeVar("Core")
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceApp(Generic[Core]):
+    """What every service's `build(settings)` returns.
+
+    `asgi` is the process: health, readiness, metrics, the service's own routes, and its lifecycle
+    (Kafka waited for, consumers and background tasks started and stopped) in the ASGI lifespan.
+    `core` is what the service is made of, for tests and tools that drive it without HTTP.
+    """
+
+    asgi: ASGIApp
+    core: Core
+
+
+def run(build: Callable[[S], ServiceApp[Any]], settings: S) -> None:
+    """Every `__main__`: build the service from its settings and serve it until SIGTERM."""
+    serve(build(settings).asgi, settings)
 
 
 def make_app(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from storelink_connector_shopamine.app import build
 from storelink_connector_shopamine.settings import ShopamineConnectorSettings
-from storelink_kit.secrets import SecretBox
-from storelink_kit.service import serve
+from storelink_kit.service import run
 
 
 def main() -> None:
-    settings = ShopamineConnectorSettings()
-    serve(build(settings, SecretBox.from_env()).app(), settings)
+    run(build, ShopamineConnectorSettings())
 
 
 if __name__ == "__main__":

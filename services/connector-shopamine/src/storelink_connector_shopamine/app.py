@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from storelink_connector_kit.runtime import Connector
+from storelink_connector_kit.runtime import Connector, build_connector
 from storelink_connector_shopamine.platform import ShopaminePlatform
 from storelink_connector_shopamine.settings import ShopamineConnectorSettings
 from storelink_kit.secrets import SecretBox
+from storelink_kit.service import ServiceApp
 
 
-def build(settings: ShopamineConnectorSettings, secrets: SecretBox | None, **kwargs: Any) -> Connector:
-    return Connector(ShopaminePlatform(), settings, secrets=secrets, **kwargs)
+def build(
+    settings: ShopamineConnectorSettings, secrets: SecretBox | None = None, **kwargs: Any
+) -> ServiceApp[Connector]:
+    return build_connector(ShopaminePlatform(), settings, secrets, **kwargs)

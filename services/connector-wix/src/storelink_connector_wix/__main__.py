@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from storelink_connector_wix.app import build
 from storelink_connector_wix.settings import WixConnectorSettings
-from storelink_kit.secrets import SecretBox
-from storelink_kit.service import serve
+from storelink_kit.service import run
 
 
 def main() -> None:
-    settings = WixConnectorSettings()
-    serve(build(settings, SecretBox.from_env()).app(), settings)
+    run(build, WixConnectorSettings())
 
 
 if __name__ == "__main__":

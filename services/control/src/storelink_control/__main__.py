@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from storelink_control.app import build
 from storelink_control.settings import ControlSettings
-from storelink_kit.service import serve
+from storelink_kit.service import run
 
 
 def main() -> None:
-    settings = ControlSettings()
-    serve(build(settings), settings)
+    run(build, ControlSettings())
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from storelink_kit.health import database_answers, health_router, kafka_answers
 from storelink_kit.observability import REGISTRY, instrument
 from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
+from storelink_kit.service import ServiceApp
 
 DESCRIPTION = """\
 Where a person connects a shop to the company's ERP: add a tenant (the company and its ERP), add a
@@ -54,7 +55,9 @@ def build(
     *,
     testers: TesterRegistry | None = None,
     box: SecretBox | None = None,
-) -> FastAPI:
+) -> ServiceApp[FastAPI]:
+    """Control's HTTP API is its core (the console and the CLI are its clients); the running
+    `Control` (database, broker, publisher) is made in the lifespan and kept in `app.state.control`."""
     settings = settings or ControlSettings()
 
     @asynccontextmanager
@@ -145,4 +148,4 @@ def build(
         )
     )
 
-    return app
+    return ServiceApp(app, app)

@@ -9,5 +9,5 @@ from storelink_control.settings import ControlSettings
 
 
 def render() -> str:
-    document = build(ControlSettings()).openapi()
+    document = build(ControlSettings()).core.openapi()
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

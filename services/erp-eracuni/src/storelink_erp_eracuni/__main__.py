@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from storelink_erp_eracuni.app import build
 from storelink_erp_eracuni.settings import EracuniSettings
-from storelink_kit.service import serve
+from storelink_kit.service import run
 
 
 def main() -> None:
-    settings = EracuniSettings()
-    _, app = build(settings)
-    serve(app, settings)
+    run(build, EracuniSettings())
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ from storelink_contracts import ConnectionConfigured, ErpSystem
 from storelink_erp_eracuni.client import EracuniClient
 from storelink_erp_eracuni.settings import EracuniSettings
 from storelink_erp_kit.client import ErpClient
-from storelink_erp_kit.service import ASGI, Adapter, build_adapter, make_adapter_app
+from storelink_erp_kit.service import Adapter, build_adapter, make_adapter_app
 from storelink_kit.secrets import SecretBox
+from storelink_kit.service import ServiceApp
 
 
 def client_factory(settings: EracuniSettings) -> Any:
@@ -24,7 +25,7 @@ def client_factory(settings: EracuniSettings) -> Any:
     return factory
 
 
-def build(settings: EracuniSettings | None = None, *, box: SecretBox | None = None) -> tuple[Adapter, ASGI]:
+def build(settings: EracuniSettings | None = None, *, box: SecretBox | None = None) -> ServiceApp[Adapter]:
     settings = settings or EracuniSettings()
     adapter = build_adapter(ErpSystem.ERACUNI, settings, client_factory(settings), box=box)
-    return adapter, make_adapter_app(adapter)
+    return ServiceApp(make_adapter_app(adapter), adapter)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from storelink_erp_metakocka.app import build
 from storelink_erp_metakocka.settings import MetakockaSettings
-from storelink_kit.service import serve
+from storelink_kit.service import run
 
 
 def main() -> None:
-    settings = MetakockaSettings()
-    _, app = build(settings)
-    serve(app, settings)
+    run(build, MetakockaSettings())
 
 
 if __name__ == "__main__":

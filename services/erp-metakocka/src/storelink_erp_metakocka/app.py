@@ -6,11 +6,12 @@ from typing import Any
 
 from storelink_contracts import ConnectionConfigured, ErpSystem
 from storelink_erp_kit.client import ErpClient
-from storelink_erp_kit.service import ASGI, Adapter, build_adapter, make_adapter_app
+from storelink_erp_kit.service import Adapter, build_adapter, make_adapter_app
 from storelink_erp_metakocka.client import MetakockaClient
 from storelink_erp_metakocka.settings import MetakockaSettings
 from storelink_erp_metakocka.webhook import create_webhook_app
 from storelink_kit.secrets import SecretBox
+from storelink_kit.service import ServiceApp
 
 
 def client_factory(settings: MetakockaSettings) -> Any:
@@ -22,8 +23,8 @@ def client_factory(settings: MetakockaSettings) -> Any:
     return factory
 
 
-def build(settings: MetakockaSettings | None = None, *, box: SecretBox | None = None) -> tuple[Adapter, ASGI]:
+def build(settings: MetakockaSettings | None = None, *, box: SecretBox | None = None) -> ServiceApp[Adapter]:
     settings = settings or MetakockaSettings()
     adapter = build_adapter(ErpSystem.METAKOCKA, settings, client_factory(settings), box=box)
     app = make_adapter_app(adapter, {"/webhooks/metakocka/": create_webhook_app(adapter)})
-    return adapter, app
+    return ServiceApp(app, adapter)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from storelink_kit.service import serve
-from storelink_mapper.app import make_asgi
+from storelink_kit.service import run
+from storelink_mapper.app import build, tune_gc
 from storelink_mapper.settings import MapperSettings
 
 
 def main() -> None:
     settings = MapperSettings()
-    serve(make_asgi(settings), settings)
+    tune_gc(settings.gc_young_threshold)  # the process is the mapper's alone: it may tune the collector
+    run(build, settings)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
 
 from storelink_kit.broker import make_broker, producer_options
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
 from storelink_kit.observability import instrument
-from storelink_kit.service import make_app
+from storelink_kit.service import ServiceApp, make_app
 from storelink_mapper.handlers import SOURCE, MapperService
 from storelink_mapper.publisher import PipelinedPublisher
 from storelink_mapper.settings import MapperSettings
@@ -64,8 +63,9 @@ def tune_gc(young_threshold: int) -> None:
     gc.freeze()
 
 
-def build(settings: MapperSettings) -> Mapper:
-    """Broker with the registry feed and the orders subscriber; nothing connects until it starts."""
+def build(settings: MapperSettings) -> ServiceApp[Mapper]:
+    """Broker with the registry feed and the orders subscriber; nothing connects until it starts
+    (`asgi` starts it, or `core.running()` where a test drives the mapper itself)."""
     broker = make_broker(settings)
     routes = instrument(broker, settings.service_name)
     topics = settings.kafka.topics
@@ -95,13 +95,7 @@ def build(settings: MapperSettings) -> Mapper:
         batch_timeout_ms=settings.batch_timeout_ms,
     )
 
-    return Mapper(broker, service, publisher, registry, routes)
-
-
-def make_asgi(settings: MapperSettings) -> AsgiFastStream:
-    """The deployed service: the process is the mapper's alone, so it may tune the collector."""
-    mapper = build(settings)
-    tune_gc(settings.gc_young_threshold)
-    app = make_app(mapper.broker, extra_routes=mapper.routes, kafka=settings.kafka)
-    app.after_shutdown(mapper.publisher.close)  # once the broker's consumers are stopped
-    return app
+    mapper = Mapper(broker, service, publisher, registry, routes)
+    app = make_app(broker, extra_routes=routes, kafka=settings.kafka)
+    app.after_shutdown(publisher.close)  # once the broker's consumers are stopped
+    return ServiceApp(app, mapper)
