@@ -40,7 +40,7 @@ class Collecting:
             acked.set_result(None)
         return acked
 
-    async def send_all(self, events: Any, **_: Any) -> None:
+    async def publish_many(self, events: Any, **_: Any) -> None:
         await (await self.submit(events))
 
 

@@ -229,7 +229,7 @@ class Connector:
             for cid in connection_ids
             if (c := self.registry.get(cid)) is not None
         ]
-        await self.publisher.send_all(doorbells)
+        await self.publisher.publish_many(doorbells)
 
     def _subscribe(self) -> None:
 

@@ -21,9 +21,10 @@ def envelope_of(message: KafkaMessage) -> Envelope:
 class EventPublisher:
     """Publishes events to their topic, keyed by their aggregate, with CloudEvents headers.
 
-    `publish` awaits the broker's acknowledgement (acks=all). `publish_many` pipelines: it sends
-    every record first and then awaits all acknowledgements, which is what batch handlers need to
-    keep commit-after-success without paying one round trip per message.
+    Three ways, one per need: `publish` one event and await its acknowledgement (acks=all);
+    `publish_many` a batch, pipelined (every record sent first, then all acknowledgements awaited:
+    commit-after-success without one round trip per record); `submit` a batch and get the future of
+    its acknowledgements, to go on working while it is on its way.
     """
 
     def __init__(self, broker: KafkaBroker, topics: TopicNames, source: str) -> None:
@@ -69,12 +70,6 @@ class EventPublisher:
         """
         _, pending = await self._hand_over(events, origin)
         return asyncio.gather(*pending)
-
-    async def send_all(
-        self, events: Iterable[tuple[Event, Envelope | None]], *, origin: str | None = None
-    ) -> None:
-        """`publish_many` for a caller that does not need the envelopes (a publisher may skip them)."""
-        await (await self.submit(events, origin=origin))
 
     async def _hand_over(
         self, events: Iterable[tuple[Event, Envelope | None]], origin: str | None

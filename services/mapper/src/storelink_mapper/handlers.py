@@ -1,11 +1,12 @@
 """The mapper's message handling: a batch of order records in, documents and attention items out.
 
-Commit-after-success with pipelining: every event of a batch is sent first and all acknowledgements
-are awaited together (`EventPublisher.send_all`); only when the handler returns does the
-subscriber commit the batch's offsets. A failure to publish raises, so the kit's middleware retries
-the whole batch (documents carry idempotency keys, so repeats are harmless). A record that cannot be
-read, or whose mapping crashes, goes to `<orders>.dlq` alone while the rest of the batch flows.
-In-memory state (state.py) is only updated after the batch was published.
+Commit-after-success with pipelining: the batch's events are handed to the producer as they are
+mapped and all acknowledgements are awaited together (`EventPublisher.submit`); only when the
+handler returns does the kit's consume loop let the batch's offsets be committed. A failure to
+publish raises, so the kit's middleware retries the whole batch (documents carry idempotency keys,
+so repeats are harmless). A record that cannot be read, or whose mapping crashes, goes to
+`<orders>.dlq` alone while the rest of the batch flows. In-memory state (state.py) is only updated
+after the batch was published.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ class MapperService:
         for envelope, order in parked:
             out.extend(self._outcome(envelope, order, event, effects))
         try:
-            await self.publisher.send_all(out)
+            await self.publisher.publish_many(out)
         except Exception:  # they stay waiting: the next settings change or snapshot maps them
             log.exception("re-mapping waiting orders failed", extra={"connection_id": event.connection_id})
             return
