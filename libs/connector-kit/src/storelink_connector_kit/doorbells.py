@@ -31,15 +31,19 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from storelink_connector_kit.errors import ShopError
 from storelink_connector_kit.polling import Poller
 from storelink_contracts import DoorbellReason, Platform, ShopDoorbell
 from storelink_kit.connections import ConnectionRegistry, decode_record
+from storelink_kit.retrying import RetryAfterOr, backoff
 from storelink_kit.settings import KafkaSettings
 
 log = logging.getLogger("storelink.connector.doorbells")
+
+READ_RETRY_INITIAL_SECONDS = 1.0
+READ_RETRY_MAX_SECONDS = 30.0
 
 _partitioner = DefaultPartitioner()
 
@@ -232,18 +236,21 @@ class DoorbellDesk(ConsumerRebalanceListener):  # type: ignore[misc]
     # ------------------------------------------------------------------ reading doorbells
 
     async def _run(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
-            try:
-                batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
-                for tp, records in batches.items():
-                    for record in records:
-                        self._take(tp.partition, record)
-                await self._commit(set(self._tracked))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("reading doorbells failed; trying again")
-                await asyncio.sleep(1.0)
+        while True:  # a failed read is retried (tenacity); the backoff starts afresh after a good one
+            async for attempt in AsyncRetrying(
+                wait=backoff(READ_RETRY_INITIAL_SECONDS, READ_RETRY_MAX_SECONDS),
+                retry=retry_if_exception_type(Exception),
+                before_sleep=_log_failed_read,
+            ):
+                with attempt:
+                    await self._read(consumer)
+
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(timeout_ms=500, max_records=self.max_records)
+        for tp, records in batches.items():
+            for record in records:
+                self._take(tp.partition, record)
+        await self._commit(set(self._tracked))
 
     def _take(self, partition: int, record: ConsumerRecord[bytes, bytes]) -> None:
         if partition not in self.assigned:
@@ -267,37 +274,45 @@ class DoorbellDesk(ConsumerRebalanceListener):  # type: ignore[misc]
     # ------------------------------------------------------------------ answering them
 
     async def _serve(self, connection_id: str) -> None:
-        """Answer the connection's doorbells, all that wait at once, until none wait."""
-        backoff = self.retry_initial_seconds
+        """Answer the connection's doorbells, all that wait at once, round after round until none wait."""
+        while (answered := await self._next_round(connection_id)) is not None:
+            self.answered += len(answered.records)
+            self._done(answered)
+            await self._commit({p for p, _ in answered.records})
+
+    async def _next_round(self, connection_id: str) -> _Waiting | None:
+        """One round, retried (tenacity) until it answers: each attempt answers whatever waits
+        then — the doorbells of the failed attempt and any that came meanwhile. None when nothing
+        waits or the connection is no longer this replica's."""
+        retrying = AsyncRetrying(
+            wait=RetryAfterOr(
+                backoff(self.retry_initial_seconds, self.retry_max_seconds), cap=self.retry_max_seconds
+            ),
+            retry=retry_if_exception_type(Exception),
+            before_sleep=_log_failed_round(connection_id),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._round(connection_id)
+        return None  # not reached: tenacity retries until a round answers
+
+    async def _round(self, connection_id: str) -> _Waiting | None:
         loop = asyncio.get_running_loop()
-        while True:
-            last_round = self._last_round.get(connection_id, -self.round_interval_seconds)
-            await asyncio.sleep(max(0.0, last_round + self.round_interval_seconds - loop.time()))
-            waiting = self._waiting.pop(connection_id, None)
-            if waiting is None or not waiting.records:
-                return
-            self._last_round[connection_id] = loop.time()
-            if not self.owns(connection_id):
-                return
-            try:
-                await self._answer(connection_id, waiting)
-            except Exception as exc:  # the shop (or Kafka) failed: the doorbells stay unanswered
-                again = self._waiting.setdefault(connection_id, _Waiting())
-                again.merge(waiting)
-                level = logging.WARNING if isinstance(exc, ShopError) else logging.ERROR
-                log.log(
-                    level,
-                    "doorbells could not be answered; trying again",
-                    extra={"connection_id": connection_id, "error": str(exc), "retry_in": round(backoff, 1)},
-                    exc_info=not isinstance(exc, ShopError),
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.retry_max_seconds)
-                continue
-            backoff = self.retry_initial_seconds
-            self.answered += len(waiting.records)
-            self._done(waiting)
-            await self._commit({p for p, _ in waiting.records})
+        last_round = self._last_round.get(connection_id, -self.round_interval_seconds)
+        await asyncio.sleep(max(0.0, last_round + self.round_interval_seconds - loop.time()))
+        waiting = self._waiting.pop(connection_id, None)
+        if waiting is None or not waiting.records:
+            return None
+        self._last_round[connection_id] = loop.time()
+        if not self.owns(connection_id):
+            return None
+        try:
+            await self._answer(connection_id, waiting)
+        except Exception:  # the shop (or Kafka) failed: the doorbells stay unanswered
+            self._waiting.setdefault(connection_id, _Waiting()).merge(waiting)
+            raise
+        return waiting
 
     async def _answer(self, connection_id: str, waiting: _Waiting) -> None:
         connection = self.registry.get(connection_id)
@@ -345,3 +360,30 @@ class DoorbellDesk(ConsumerRebalanceListener):  # type: ignore[misc]
                 tracked = self._tracked.get(tp.partition)
                 if tracked is not None:
                     tracked.committed = point
+
+
+def _log_failed_round(connection_id: str) -> Callable[[RetryCallState], None]:
+    def log_it(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        shop = isinstance(exc, ShopError)
+        log.log(
+            logging.WARNING if shop else logging.ERROR,
+            "doorbells could not be answered; trying again",
+            extra={
+                "connection_id": connection_id,
+                "error": str(exc),
+                "retry_in": round(state.upcoming_sleep, 1),
+            },
+            exc_info=exc if not shop else None,
+        )
+
+    return log_it
+
+
+def _log_failed_read(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    log.error(
+        "reading doorbells failed; trying again",
+        extra={"retry_in": round(state.upcoming_sleep, 1)},
+        exc_info=exc,
+    )
