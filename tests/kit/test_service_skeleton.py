@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
+import tomllib
 import typing
 from pathlib import Path
 
@@ -44,3 +47,17 @@ def test_the_service_has_the_one_skeleton(package: Path) -> None:
     given = calls[0].args[0]
     assert isinstance(given, ast.Name)
     assert given.id == "build"
+
+
+@pytest.mark.slow  # starts a Python process
+def test_the_mapper_loads_no_database_and_no_secret_box() -> None:
+    """Services get only what they use (issue 15 item 4): the kit's database and secret-box
+    dependencies are extras, and the mapper, which has neither, neither declares nor imports them."""
+    mapper = tomllib.loads((ROOT / "services/mapper/pyproject.toml").read_text())["project"]
+    assert "storelink-kit" in mapper["dependencies"]  # the kit without extras
+    code = (
+        "import sys, storelink_mapper.app, storelink_mapper.__main__\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic', 'cryptography'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
