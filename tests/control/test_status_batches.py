@@ -8,36 +8,22 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest_asyncio
-from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storelink_contracts import Envelope, Event, OrderReceived, encode_event
+from storelink_contracts import Event, OrderReceived
 from storelink_control.db.engine import make_sessions, migrate
 from storelink_control.db.tables import ConnectionActivity, OrderSeen, OrderSnapshot
 from storelink_control.status import StatusFolder, record_order
 from storelink_kit.database import make_engine
-from storelink_kit.testing.samples import sample_order
+from storelink_kit.testing.samples import event_record, sample_order
 
 TOPIC = "status-test.storelink.orders"
 
 
 def _record(evt: Event, offset: int, *, origin: str = "webhook:c1", value: bytes | None = None) -> Any:
-    headers = Envelope.for_event(evt, source="test", origin=origin).to_headers()
-    return ConsumerRecord(
-        topic=TOPIC,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=evt.message_key().encode(),
-        value=encode_event(evt) if value is None else value,
-        checksum=None,
-        serialized_key_size=-1,
-        serialized_value_size=-1,
-        headers=[(k, v.encode()) for k, v in headers.items()],
-    )
+    return event_record(evt, offset, topic=TOPIC, origin=origin, value=value)
 
 
 class _DeadLetterBroker:

@@ -10,29 +10,16 @@ import pytest
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
-from storelink_contracts import Envelope, Event, OrderReceived, StockChanged, encode_event
+from storelink_contracts import Event, OrderReceived, StockChanged
 from storelink_kit.consuming import BatchConsumer, Received
 from storelink_kit.dead_letters import H_ERROR, H_ERROR_CLASS
-from storelink_kit.testing.samples import sample_order
+from storelink_kit.testing.samples import event_record, sample_order
 
 TOPIC = "kit-test.storelink.orders"
 
 
 def _record(evt: Event, offset: int, *, value: bytes | None = None) -> ConsumerRecord[bytes, bytes]:
-    headers = Envelope.for_event(evt, source="test").to_headers()
-    return ConsumerRecord(
-        topic=TOPIC,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=evt.message_key().encode(),
-        value=encode_event(evt) if value is None else value,
-        checksum=None,
-        serialized_key_size=-1,
-        serialized_value_size=-1,
-        headers=[(k, v.encode()) for k, v in headers.items()],
-    )
+    return event_record(evt, offset, topic=TOPIC, value=value)
 
 
 def _stock(offset: int) -> ConsumerRecord[bytes, bytes]:

@@ -17,7 +17,6 @@ from storelink_contracts import (
     Buyer,
     BuyerKind,
     DocumentRequested,
-    Envelope,
     Event,
     LineKind,
     OrderDiscount,
@@ -26,10 +25,9 @@ from storelink_contracts import (
     OrderReceived,
     OrderTotals,
     ShippingCharge,
-    encode_event,
 )
 from storelink_kit.connections import ConnectionRegistry
-from storelink_kit.testing.samples import T0, sample_company, sample_connection, sample_order
+from storelink_kit.testing.samples import T0, event_record, sample_company, sample_connection, sample_order
 from storelink_mapper.handlers import MapperService
 from storelink_mapper.mapping import map_order
 
@@ -256,12 +254,7 @@ class Collecting:
 
 
 def record(order: OrderReceived, offset: int) -> ConsumerRecord[bytes, bytes]:
-    env = Envelope.for_event(order, source="test")
-    headers = [(k, v.encode()) for k, v in env.to_headers().items()]
-    value = encode_event(order)
-    return ConsumerRecord(
-        "orders", 0, offset, 0, 0, order.message_key().encode(), value, None, len(value), 0, headers
-    )
+    return event_record(order, offset, topic="orders")
 
 
 @settings(max_examples=150, deadline=None)

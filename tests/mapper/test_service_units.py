@@ -8,9 +8,9 @@ from typing import Any
 
 from aiokafka.structs import ConsumerRecord
 
-from storelink_contracts import DocumentRequested, Envelope, Event, OrderNeedsAttention, encode_event
+from storelink_contracts import DocumentRequested, Envelope, Event, OrderNeedsAttention
 from storelink_kit.connections import ConnectionRegistry
-from storelink_kit.testing.samples import T0, sample_connection, sample_order
+from storelink_kit.testing.samples import T0, event_record, sample_connection, sample_order
 from storelink_mapper.handlers import MapperService
 from storelink_mapper.mapping import map_order
 
@@ -45,12 +45,7 @@ class Collecting:
 
 
 def record(event: Event, offset: int) -> ConsumerRecord[bytes, bytes]:
-    env = Envelope.for_event(event, source="test")
-    headers = [(k, v.encode()) for k, v in env.to_headers().items()]
-    value = encode_event(event)
-    return ConsumerRecord(
-        "t.orders", 0, offset, 0, 0, event.message_key().encode(), value, None, 0, 0, headers
-    )
+    return event_record(event, offset, topic="t.orders")
 
 
 def service(publisher: Collecting, broker: FakeBroker | None = None, *connections: Any) -> MapperService:

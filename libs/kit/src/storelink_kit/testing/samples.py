@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from aiokafka import ConsumerRecord
+
 from storelink_contracts import (
     Address,
     Buyer,
@@ -20,6 +22,7 @@ from storelink_contracts import (
     DocumentRequested,
     DocumentTotals,
     DoorbellReason,
+    Envelope,
     ErpSystem,
     Event,
     FiscalCodes,
@@ -42,6 +45,7 @@ from storelink_contracts import (
     TargetDocument,
     TaxBreakdown,
     TaxTreatment,
+    encode_event,
 )
 
 T0 = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -227,3 +231,25 @@ def sample_events() -> list[Event]:
         sample_connection(),
         ConnectionRemoved(tenant_id="acme", connection_id="conn-wix-1", version=2, removed_at=T0),
     ]
+
+
+def event_record(
+    event: Event, offset: int, *, topic: str, origin: str | None = None, value: bytes | None = None
+) -> ConsumerRecord[bytes, bytes]:
+    """The record a consumer would read for `event` (envelope headers, its key), at `offset` of
+    partition 0; `value` replaces the body (e.g. with garbage)."""
+    headers = Envelope.for_event(event, source="test", origin=origin).to_headers()
+    body = encode_event(event) if value is None else value
+    return ConsumerRecord(
+        topic=topic,
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=event.message_key().encode(),
+        value=body,
+        checksum=None,
+        serialized_key_size=-1,
+        serialized_value_size=len(body),
+        headers=[(k, v.encode()) for k, v in headers.items()],
+    )
