@@ -26,7 +26,7 @@ $(UV):
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-AJV_DIR     := tests/contracts/ajv
+AJV_DIR     := tests/integration/contracts/ajv
 
 install: $(UV) ## install uv, the workspace (uv.lock), Ajv (package-lock.json), the Kafka broker jars, PostgreSQL binaries, Chromium
 	$(UV) sync --frozen --all-packages
@@ -43,8 +43,8 @@ install: $(UV) ## install uv, the workspace (uv.lock), Ajv (package-lock.json), 
 test: install ## set everything up and run every test (a real Kafka broker is started)
 	$(RUN) pytest
 
-test-unit: install ## the fast level only: no Kafka, no processes, no database server (see pyproject markers)
-	$(RUN) pytest -m "not kafka and not slow" -n auto
+test-unit: install ## the fast level only: tests/unit (no Kafka, no processes, no database server)
+	$(RUN) pytest tests/unit -n auto
 
 up: install ## set everything up and run the stack locally (Kafka + services) until Ctrl-C
 	bash deploy/local/up.sh
@@ -69,7 +69,7 @@ format: install ## apply ruff's fixes and formatting
 	$(RUN) ruff format libs services simulators tests bench
 
 screenshots: install ## run the console's browser journeys and save their screenshots into docs/console/
-	STORELINK_SCREENSHOTS_DIR=$(CURDIR)/docs/console $(RUN) pytest tests/console -p no:randomly
+	STORELINK_SCREENSHOTS_DIR=$(CURDIR)/docs/console $(RUN) pytest tests/integration/console -p no:randomly
 
 schemas: install ## write JSON Schemas and the AsyncAPI document into docs/
 	$(RUN) storelink schemas --docs-dir docs

@@ -14,7 +14,7 @@
 
 Everything it knows about the other processes' HTTP APIs is in the ASSUMPTIONS block below (the
 one place to adjust when a simulator or the control API changes). It writes what it did and saw to
-`<state>/local/demo-status.json` so a test (tests/deploy/test_make_up.py) can follow it too.
+`<state>/local/demo-status.json` so a test (tests/integration/deploy/test_make_up.py) can follow it too.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 — in ONE place. Public documentation stops after the intro and the Items page, so the orders entity,
 list parameters, price fields, scopes, errors and webhooks below are our assumptions [I]. The
 simulator (storelink_sim_shopamine) implements exactly these; a correction made here must be made
-there too (tests/connectors_shopamine/test_sim_mirrors_assumptions.py checks that they agree).
+there too (tests/unit/connectors_shopamine/test_sim_mirrors_assumptions.py checks that they agree).
 Pin each one against a real store (ask support@shopamine.com for the full v2.1 docs and a test shop).
 
 Verified [V] and used elsewhere without repeating: `Authorization: Bearer <token>`; base URL

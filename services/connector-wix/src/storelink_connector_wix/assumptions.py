@@ -2,7 +2,7 @@
 source (read 2026-12-01), or is marked ASSUMPTION when the documentation does not say it.
 
 The simulator (storelink_sim_wix) keeps its own copies of the assumed values, each marked with the
-name used here; `tests/vendor/wix/test_conformance.py` checks the two agree. Correct a value here
+name used here; `tests/unit/vendor/wix/test_conformance.py` checks the two agree. Correct a value here
 and in the simulator together, and say where the correction came from.
 
 Sources (all read 2026-12-01):

@@ -2,7 +2,7 @@
 in ONE place (the MetaKocka part of `libs/erp-kit/ERP-ASSUMPTIONS.md` points here).
 
 What IS documented is listed with its source in `docs/vendor-facts.md` (## MetaKocka) and shown by
-the examples in `tests/vendor/metakocka/`. The sources, read 2026-12-01:
+the examples in `tests/corpus/metakocka/`. The sources, read 2026-12-01:
 
 - MK-API: the public repository `metakocka/metakocka_api_base`, `docs/*.md` and `README.md`
   (commit 50df059);

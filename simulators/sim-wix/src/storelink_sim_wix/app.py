@@ -1,7 +1,7 @@
 """The simulator's HTTP face: the Wix endpoints the connector uses, plus `/_sim/*` switches.
 
 It follows Wix's documentation (the sources are listed in storelink_connector_wix/assumptions.py and
-the examples in tests/vendor/wix/); where the documentation is silent, a behaviour is marked
+the examples in tests/corpus/wix/); where the documentation is silent, a behaviour is marked
 ASSUMPTION with the name of its entry in that module.
 """
 

@@ -81,7 +81,7 @@ def ecom_order(
     number: str | None = None,
     shipping: str = "4.99",
 ) -> dict[str, Any]:
-    """An eCom order in today's documented shape (tests/vendor/wix/order_taxinfo_gross.json):
+    """An eCom order in today's documented shape (tests/corpus/wix/order_taxinfo_gross.json):
     gross prices, `taxInfo` on the line (no deprecated `taxDetails`), line totals, a SI buyer."""
     cent = Decimal("0.01")
     unit_d, qty, rate = Decimal(unit), Decimal(quantity), Decimal(tax_rate)

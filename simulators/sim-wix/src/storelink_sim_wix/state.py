@@ -22,7 +22,7 @@ MONEY_MOVED = ("PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "FULLY_REFUNDED")
 
 
 def card_payment(order: dict[str, Any], when: str, method: str = "CreditCard") -> dict[str, Any]:
-    """A payment record as List Transactions documents it (tests/vendor/wix/transactions_*.json).
+    """A payment record as List Transactions documents it (tests/corpus/wix/transactions_*.json).
 
     ASSUMPTION (simulated shop behaviour): an order the shop reports paid has one approved online
     card payment of its total, unless a test recorded other payments first."""
