@@ -32,6 +32,7 @@ from storelink_kit.testing.samples import sample_connection
 from storelink_kit.testing.waits import eventually
 from storelink_sim_wix.server import free_port
 
+from ...unit.connectors.test_wix_api import world  # noqa: F401  (the Wix API tests' fixture, for their integration half)
 from .harness_shopamine import shopamine_harness
 from .harness_wix import wix_harness
 

@@ -23,25 +23,6 @@ from storelink_sim_wix.server import serve_sim
 from storelink_sim_wix.state import WixSim
 
 
-class FakeTime:
-    """A clock that only moves when the limiter sleeps (every sleep is recorded)."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def limiter(t: FakeTime, max_calls: int, window: float, **kw: float) -> WindowRateLimiter:
-    return WindowRateLimiter(max_calls, window, clock=t.clock, sleep=t.sleep, **kw)  # type: ignore[arg-type]
-
-
 @pytest.mark.slow  # real-time windows or volume: in `make test`, not the fast level
 async def test_a_burst_through_shophttp_gets_no_429_from_a_shop_counting_the_same_window() -> None:
     """Before: aiolimiter's leaky bucket let the whole budget through and then refilled, so the

@@ -10,46 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
-from storelink_connector_kit.http import HttpPolicy
-from storelink_connector_kit.testing_connection import check_connection
-from storelink_connector_wix.platform import WixPlatform
 from storelink_kit.verdicts import Verdict
-from storelink_sim_wix.server import free_port, serve_sim
-from storelink_sim_wix.state import V1, WixSim
+from storelink_sim_wix.server import free_port
 
-FAST = HttpPolicy(timeout_seconds=2, max_attempts=3, backoff_initial=0.01, max_retry_after=3)
-
-
-class World:
-    def __init__(self) -> None:
-        self.sim = WixSim(rate_limit=1000)
-        self.key = self.sim.add_key("acct-1")
-        self.site = self.sim.add_site("acct-1")
-        self.v1_site = self.sim.add_site("acct-1", catalog=V1)
-        self.orders_only_key = self.sim.add_key("acct-1", permissions={"ecom"})
-        self.other_site = self.sim.add_site("acct-2")
-        self.url = ""
-
-
-@pytest_asyncio.fixture
-async def world() -> AsyncIterator[World]:
-    w = World()
-    async with serve_sim(w.sim) as url:
-        w.url = url
-        yield w
-
-
-async def verdict(w: World, creds: dict[str, str], url: str | None = None) -> Verdict:
-    result = await check_connection(WixPlatform(), creds, base_url=url or w.url, policy=FAST)
-    assert result.message
-    assert creds.get("api_key", "") not in result.message or not creds.get("api_key")
-    return result.verdict
+from ...unit.connectors.test_wix_api import World, verdict
 
 
 @pytest.mark.slow  # real-time windows or volume: in `make test`, not the fast level

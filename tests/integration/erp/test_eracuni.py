@@ -7,7 +7,6 @@ tests/unit/erp/test_eracuni.py.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,41 +17,10 @@ from storelink_contracts import (
     DocumentKind,
     ErpSystem,
 )
-from storelink_erp_eracuni.client import EracuniClient
-from storelink_erp_eracuni.protocol import md5pass
-from storelink_erp_kit.client import ErpClient
-from storelink_erp_kit.ledger import Ledger
-from storelink_erp_kit.processor import AttemptPolicy, DocumentProcessor
 from storelink_kit.testing.samples import sample_document
 
-from ...support.erp import ER_PASSWORD, ER_TOKEN, ER_USER, ErSim, RecordingPublisher
-
-
-def er_client(
-    sim: ErSim, *, password: str = ER_PASSWORD, token: str = ER_TOKEN, timeout: float = 2.0, **kw: Any
-) -> EracuniClient:
-    return EracuniClient(
-        username=ER_USER,
-        md5pass=md5pass(ER_USER, password),
-        token=token,
-        url=sim.api_url,
-        timeout=timeout,
-        busy_backoff_seconds=0.02,
-        **kw,
-    )
-
-
-def processor(engine: AsyncEngine, client: ErpClient, pub: RecordingPublisher) -> DocumentProcessor:
-    async def client_for(doc: Any) -> ErpClient:
-        return client
-
-    return DocumentProcessor(
-        ledger=Ledger(engine, lease_seconds=5, create_window_seconds=5, landing_grace_seconds=1),
-        client_for=client_for,
-        publisher=pub,
-        owner="test",
-        policy=AttemptPolicy(max_attempts=4, backoff_seconds=0.01, backoff_max_seconds=0.05),
-    )
+from ...support.erp import ErSim, RecordingPublisher
+from ...unit.erp.test_eracuni import er_client, processor
 
 
 @pytest.mark.slow  # real-time windows or volume: in `make test`, not the fast level

@@ -11,41 +11,14 @@ tests/unit/erp/test_eracuni_vendor_items.py.
 from __future__ import annotations
 
 from decimal import Decimal as D
-from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storelink_erp_eracuni import assumptions as A
 from storelink_erp_eracuni import protocol as P
-from storelink_erp_eracuni.client import EracuniClient
-from storelink_erp_kit.client import ErpClient
-from storelink_erp_kit.ledger import Ledger
-from storelink_erp_kit.processor import AttemptPolicy, DocumentProcessor
 
-from ...support.erp import ER_PASSWORD, ER_TOKEN, ER_USER, ErSim, RecordingPublisher
-
-CREDS = {"username": ER_USER, "password": ER_PASSWORD, "token": ER_TOKEN}
-
-
-def client_for(sim: ErSim, **extra: Any) -> EracuniClient:
-    return EracuniClient.from_credentials(
-        {**CREDS, **extra}, url=sim.api_url, timeout=3, busy_backoff_seconds=0.02
-    )
-
-
-def processor(engine: AsyncEngine, client: ErpClient, pub: RecordingPublisher) -> DocumentProcessor:
-    async def resolve(doc: Any) -> ErpClient:
-        return client
-
-    return DocumentProcessor(
-        ledger=Ledger(engine, lease_seconds=5),
-        client_for=resolve,
-        publisher=pub,
-        owner="test",
-        policy=AttemptPolicy(max_attempts=3, backoff_seconds=0.01, backoff_max_seconds=0.05),
-    )
-
+from ...support.erp import ER_TOKEN, ErSim
+from ...unit.erp.test_eracuni_vendor_items import client_for
 
 # ------------------------------------------------------------------------------------------ item 18
 
