@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from storelink_connector_kit.connections import ShopConnections
+from storelink_connector_kit.http import ShopHttp
 from storelink_connector_kit.platform import (
     CatalogItem,
     Doorbell,
@@ -78,8 +79,17 @@ class FakePlatform(ShopPlatform):
     def parse_credentials(self, credentials: Mapping[str, Any]) -> Mapping[str, str]:
         return {}
 
-    def connect(self, credentials: Mapping[str, str], **kwargs: Any) -> ShopApi:
+    def api_base_url(self, credentials: Mapping[str, str], base_url: str | None) -> str:
+        return base_url or "http://shop.invalid/"
+
+    def auth_headers(self, credentials: Mapping[str, str]) -> dict[str, str]:
+        return {}
+
+    def make_api(self, http: ShopHttp, credentials: Mapping[str, str]) -> ShopApi:
         return self.api
+
+    def connect(self, credentials: Mapping[str, str], **kwargs: Any) -> ShopApi:
+        return self.api  # no HTTP layer: the fake answers itself
 
 
 def price(lst: str, sku: str, amount: str, minutes: int) -> tuple[PriceChanged, Envelope | None]:

@@ -19,7 +19,7 @@ from storelink_kit.verdicts import ConnectionVerdict
 
 if TYPE_CHECKING:  # the pure half (mapping, webhooks) loads without the HTTP client
     from storelink_connector_kit.breaker import BreakerReport
-    from storelink_connector_kit.http import HttpPolicy
+    from storelink_connector_kit.http import HttpPolicy, ShopHttp
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,8 @@ class ShopPlatform(ABC):
 
     platform: ClassVar[Platform]
     signed_webhooks: ClassVar[bool] = False
+    rate_per_minute: ClassVar[int]
+    """The calls a connection may make per minute: the shop's documented (or assumed) budget."""
 
     @abstractmethod
     def map_order(self, raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | None:
@@ -169,6 +171,17 @@ class ShopPlatform(ABC):
         """Validate and normalise credentials as a person typed them; ValueError with a clear text."""
 
     @abstractmethod
+    def api_base_url(self, credentials: Mapping[str, str], base_url: str | None) -> str:
+        """Where one connection's API is; `base_url` replaces the public host (a simulator)."""
+
+    @abstractmethod
+    def auth_headers(self, credentials: Mapping[str, str]) -> dict[str, str]:
+        """The headers that authenticate every call of one connection."""
+
+    @abstractmethod
+    def make_api(self, http: ShopHttp, credentials: Mapping[str, str]) -> ShopApi:
+        """The platform's `ShopApi` over the connection's one HTTP layer."""
+
     def connect(
         self,
         credentials: Mapping[str, str],
@@ -178,4 +191,16 @@ class ShopPlatform(ABC):
         base_url: str | None = None,
         on_breaker_change: Callable[[BreakerReport], None] | None = None,
     ) -> ShopApi:
-        """The API half for one connection (`base_url` overrides the public API, for simulators)."""
+        """The API half for one connection, paced to the platform's `rate_per_minute` unless `policy`
+        says otherwise."""
+        from storelink_connector_kit.http import HttpPolicy, ShopHttp  # the pure half stays light
+
+        http = ShopHttp(
+            self.api_base_url(credentials, base_url),
+            self.auth_headers(credentials),
+            connection_id=connection_id,
+            policy=policy or HttpPolicy(rate_per_minute=self.rate_per_minute),
+            on_breaker_change=on_breaker_change,
+            platform=self.platform.value,
+        )
+        return self.make_api(http, credentials)

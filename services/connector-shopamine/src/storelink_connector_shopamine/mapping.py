@@ -5,12 +5,12 @@ assumptions.ORDER_FIELDS; every status and code table comes from there too."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from storelink_connector_kit.fields import text, timestamp
 from storelink_connector_kit.platform import MappingProblem, OrderContext
 from storelink_connector_shopamine.assumptions import (
     ORDER_STATUS,
@@ -40,21 +40,14 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def localized(value: Any) -> str | None:
     """A localized string (`{"__": "Steak", "sl": "Zrezek"}`, `__` = default language) or plain text."""
     if isinstance(value, Mapping):
-        default = _text(value.get("__"))
+        default = text(value.get("__"))
         if default:
             return default
-        return next((t for t in (_text(v) for v in value.values()) if t), None)
-    return _text(value)
+        return next((t for t in (text(v) for v in value.values()) if t), None)
+    return text(value)
 
 
 def decimal(value: Any, what: str, *, default: Decimal | None = None) -> Decimal:
@@ -81,35 +74,22 @@ def tax_rate(value: Any, what: str) -> Decimal:
     return rate.to_integral_value() if rate == rate.to_integral_value() else rate.normalize()
 
 
-def timestamp(value: Any, what: str) -> datetime:
-    text = _text(value)
-    if text is None:
-        raise MappingProblem(f"{what} is missing")
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise MappingProblem(f"{what} {text!r} is not an ISO-8601 timestamp") from None
-    if when.tzinfo is None:
-        raise MappingProblem(f"{what} {text!r} has no time zone")
-    return when
-
-
 def _address(raw: Any, what: str) -> Address | None:
     if not isinstance(raw, Mapping):
         return None
-    country = _text(raw.get("country"))
+    country = text(raw.get("country"))
     if country is None:
         raise MappingProblem(f"{what} has no country")
     if len(country) != 2 or not country.isalpha():
         raise MappingProblem(f"{what} country {country!r} is not a two-letter ISO code")
     return Address(
-        name=_text(raw.get("name")),
-        company=_text(raw.get("company")),
-        street=_text(raw.get("street")),
-        street2=_text(raw.get("street2")),
-        city=_text(raw.get("city")),
-        postal_code=_text(raw.get("postal_code")),
-        region=_text(raw.get("region")),
+        name=text(raw.get("name")),
+        company=text(raw.get("company")),
+        street=text(raw.get("street")),
+        street2=text(raw.get("street2")),
+        city=text(raw.get("city")),
+        postal_code=text(raw.get("postal_code")),
+        region=text(raw.get("region")),
         country=country.upper(),
     )
 
@@ -117,9 +97,9 @@ def _address(raw: Any, what: str) -> Address | None:
 def _buyer(raw: Mapping[str, Any], billing: Address) -> Buyer:
     customer = raw.get("customer") if isinstance(raw.get("customer"), Mapping) else {}
     assert isinstance(customer, Mapping)
-    person = " ".join(t for t in (_text(customer.get("first_name")), _text(customer.get("last_name"))) if t)
-    company = _text(customer.get("company")) or billing.company
-    vat_id = _text(customer.get("vat_id"))
+    person = " ".join(t for t in (text(customer.get("first_name")), text(customer.get("last_name"))) if t)
+    company = text(customer.get("company")) or billing.company
+    vat_id = text(customer.get("vat_id"))
     is_company = str(customer.get("type", "")).lower() == "company" or bool(vat_id and company)
     name = (company if is_company else None) or person or billing.name or company
     if not name:
@@ -129,8 +109,8 @@ def _buyer(raw: Mapping[str, Any], billing: Address) -> Buyer:
         name=name,
         company_name=company if is_company else None,
         vat_id=vat_id.replace(" ", "").upper() if vat_id else None,
-        email=_text(customer.get("email")),
-        phone=_text(customer.get("phone")),
+        email=text(customer.get("email")),
+        phone=text(customer.get("phone")),
     )
 
 
@@ -143,7 +123,7 @@ def _lines(raw: Mapping[str, Any]) -> list[OrderLine]:
         if not isinstance(item, Mapping):
             raise MappingProblem(f"item {n} is not an object")
         what = f"item {n}"
-        name = localized(item.get("name")) or _text(item.get("sku"))
+        name = localized(item.get("name")) or text(item.get("sku"))
         if not name:
             raise MappingProblem(f"{what} has neither a name nor a sku")
         quantity = decimal(item.get("quantity"), f"{what} quantity")
@@ -157,15 +137,15 @@ def _lines(raw: Mapping[str, Any]) -> list[OrderLine]:
             raise MappingProblem(f"{what} discount {discount} is negative")
         lines.append(
             OrderLine(
-                line_id=_text(item.get("id")) or str(n),
-                sku=_text(item.get("sku")),
+                line_id=text(item.get("id")) or str(n),
+                sku=text(item.get("sku")),
                 name=name,
                 quantity=quantity,
                 unit_price=price,
                 tax_rate=tax_rate(item.get("tax_rate"), f"{what} tax_rate"),
                 discount=discount,
-                product_id=_text(item.get("item_id")),
-                variant_id=_text(item.get("variant_id")),
+                product_id=text(item.get("item_id")),
+                variant_id=text(item.get("variant_id")),
             )
         )
     return lines
@@ -211,8 +191,8 @@ def _discounts(raw: Any) -> list[OrderDiscount]:
         if amount:
             out.append(
                 OrderDiscount(
-                    name=localized(item.get("name")) or _text(item.get("code")) or "Discount",
-                    code=_text(item.get("code")),
+                    name=localized(item.get("name")) or text(item.get("code")) or "Discount",
+                    code=text(item.get("code")),
                     amount=amount,
                 )
             )
@@ -232,18 +212,18 @@ def _totals(raw: Any) -> OrderTotals:
 
 
 def _code(table: Mapping[str, str], value: Any) -> str | None:
-    text = _text(value)
-    return table.get(text.lower()) if text else None
+    given = text(value)
+    return table.get(given.lower()) if given else None
 
 
 def map_shopamine_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | None:
     """The canonical order; None for checkouts that are not orders; MappingProblem when unreadable."""
     if "id" not in raw and isinstance(raw.get("data"), Mapping):
         raw = raw["data"]  # a read answer saved as it came (assumptions.ENTITY_MAY_BE_WRAPPED)
-    status_text = (_text(raw.get("status")) or "").lower()
+    status_text = (text(raw.get("status")) or "").lower()
     if status_text in ORDER_STATUS_NOT_IMPORTED:
         return None
-    external_id = _text(raw.get("id"))
+    external_id = text(raw.get("id"))
     if external_id is None:
         raise MappingProblem("the order has no id")
     status = _code(ORDER_STATUS, status_text)
@@ -251,12 +231,12 @@ def map_shopamine_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderRecei
         raise MappingProblem(f"unknown order status {status_text or '(none)'!r}")
     payment_status = _code(PAYMENT_STATUS, raw.get("payment_status")) or PaymentStatus.UNPAID.value
     payment_method = _code(PAYMENT_METHOD, raw.get("payment_method"))
-    if payment_method is None and _text(raw.get("payment_method")):
+    if payment_method is None and text(raw.get("payment_method")):
         payment_method = PaymentMethod.OTHER.value
     billing = _address(raw.get("billing_address"), "billing address")
     if billing is None:
         raise MappingProblem("the order has no billing address")
-    currency = _text(raw.get("currency"))
+    currency = text(raw.get("currency"))
     if currency is None:
         raise MappingProblem("the order has no currency")
     include = raw.get("prices_include_tax")
@@ -268,7 +248,7 @@ def map_shopamine_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderRecei
             connection_id=ctx.connection_id,
             platform=Platform.SHOPAMINE,
             external_id=external_id,
-            number=_text(raw.get("number")) or external_id,
+            number=text(raw.get("number")) or external_id,
             created_at=timestamp(raw.get("created"), "created"),
             updated_at=timestamp(raw.get("modified") or raw.get("created"), "modified"),
             status=OrderStatus(status),
@@ -285,7 +265,7 @@ def map_shopamine_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderRecei
             fees=_fees(raw.get("fees")),
             discounts=_discounts(raw.get("discounts")),
             totals=_totals(raw.get("totals")),
-            note=_text(raw.get("note")),
+            note=text(raw.get("note")),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from storelink_connector_kit.breaker import BreakerReport
-from storelink_connector_kit.http import HttpPolicy, ShopHttp
+from storelink_connector_kit.http import ShopHttp
 from storelink_connector_kit.platform import Doorbell, OrderContext, ShopApi, ShopPlatform
 from storelink_connector_shopamine.address import api_base_url, shop_domain
 from storelink_connector_shopamine.api import ShopamineApi
@@ -41,6 +40,7 @@ def parse_shopamine_credentials(credentials: Mapping[str, Any]) -> dict[str, str
 class ShopaminePlatform(ShopPlatform):
     platform: ClassVar[Platform] = Platform.SHOPAMINE
     signed_webhooks: ClassVar[bool] = False
+    rate_per_minute: ClassVar[int] = RATE_PER_MINUTE
 
     def map_order(self, raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | None:
         return map_shopamine_order(raw, ctx)
@@ -51,22 +51,12 @@ class ShopaminePlatform(ShopPlatform):
     def parse_credentials(self, credentials: Mapping[str, Any]) -> Mapping[str, str]:
         return parse_shopamine_credentials(credentials)
 
-    def connect(
-        self,
-        credentials: Mapping[str, str],
-        *,
-        connection_id: str,
-        policy: HttpPolicy | None = None,
-        base_url: str | None = None,
-        on_breaker_change: Callable[[BreakerReport], None] | None = None,
-    ) -> ShopApi:
+    def api_base_url(self, credentials: Mapping[str, str], base_url: str | None) -> str:
         """`base_url` replaces the gateway host (`https://api.shopamine.com`), e.g. with a simulator."""
-        domain = credentials["shop_domain"]
-        http = ShopHttp(
-            api_base_url(domain, base_url) + "/",
-            {"Authorization": f"Bearer {credentials['api_token']}", "Accept": "application/json"},
-            connection_id=connection_id,
-            policy=policy or HttpPolicy(rate_per_minute=RATE_PER_MINUTE),
-            on_breaker_change=on_breaker_change,
-        )
-        return ShopamineApi(http, domain=domain)
+        return api_base_url(credentials["shop_domain"], base_url) + "/"
+
+    def auth_headers(self, credentials: Mapping[str, str]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credentials['api_token']}", "Accept": "application/json"}
+
+    def make_api(self, http: ShopHttp, credentials: Mapping[str, str]) -> ShopApi:
+        return ShopamineApi(http, domain=credentials["shop_domain"])

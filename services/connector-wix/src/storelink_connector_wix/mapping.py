@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from storelink_connector_kit.fields import text, timestamp
 from storelink_connector_kit.platform import MappingProblem, OrderContext
 from storelink_connector_wix.assumptions import (
     APPROVED_PAYMENT_STATUSES,
@@ -56,13 +57,6 @@ def _get(data: Any, *path: str) -> Any:
             return None
         data = data.get(key)
     return data
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def money(value: Any) -> Decimal:
@@ -136,38 +130,25 @@ def _rate_or_zero(tax: Tax, what: str, order_tax: Decimal) -> Decimal:
     return ZERO
 
 
-def _when(value: Any, what: str) -> datetime:
-    text = _text(value)
-    if text is None:
-        raise MappingProblem(f"the order has no {what}")
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise MappingProblem(f"{what} {text!r} is not an ISO timestamp") from None
-    if when.tzinfo is None:
-        raise MappingProblem(f"{what} {text!r} has no timezone")
-    return when
-
-
 def _address(address: Any, contact: Any) -> Address | None:
     if not isinstance(address, Mapping):
         return None
-    country = _text(address.get("country"))
+    country = text(address.get("country"))
     if country is None:
         return None
-    street = _text(address.get("addressLine")) or _text(address.get("addressLine1"))
+    street = text(address.get("addressLine")) or text(address.get("addressLine1"))
     if street is None and isinstance(address.get("streetAddress"), Mapping):
-        parts = [_text(address["streetAddress"].get("name")), _text(address["streetAddress"].get("number"))]
+        parts = [text(address["streetAddress"].get("name")), text(address["streetAddress"].get("number"))]
         street = " ".join(p for p in parts if p) or None
-    name = " ".join(p for p in (_text(_get(contact, "firstName")), _text(_get(contact, "lastName"))) if p)
+    name = " ".join(p for p in (text(_get(contact, "firstName")), text(_get(contact, "lastName"))) if p)
     return Address(
         name=name or None,
-        company=_text(_get(contact, "company")),
+        company=text(_get(contact, "company")),
         street=street,
-        street2=_text(address.get("addressLine2")),
-        city=_text(address.get("city")),
-        postal_code=_text(address.get("postalCode")) or _text(address.get("zipCode")),
-        region=_text(address.get("subdivision")),
+        street2=text(address.get("addressLine2")),
+        city=text(address.get("city")),
+        postal_code=text(address.get("postalCode")) or text(address.get("zipCode")),
+        region=text(address.get("subdivision")),
         country=country[:2].upper(),
     )
 
@@ -196,7 +177,7 @@ def _custom_field(raw: Mapping[str, Any], title: str) -> str | None:
             value = field.get("value")
             if isinstance(value, Mapping):
                 value = value.get("stringValue")
-            return _text(value)
+            return text(value)
     return None
 
 
@@ -206,9 +187,9 @@ def _buyer(raw: Mapping[str, Any], contact: Any, billing: Address, options: Mapp
     brazil = _get(contact, "vatId")
     corporation = isinstance(brazil, Mapping) and brazil.get("type") == "CNPJ"
     if corporation and vat_id is None:
-        vat_id = _text(_get(brazil, "id"))
-    company = _text(_get(contact, "company"))
-    email = _text(_get(raw, "buyerInfo", "email")) or _text(_get(contact, "email"))
+        vat_id = text(_get(brazil, "id"))
+    company = text(_get(contact, "company"))
+    email = text(_get(raw, "buyerInfo", "email")) or text(_get(contact, "email"))
     name = billing.name or company or email
     if name is None:
         raise MappingProblem("the buyer has no name, company or e-mail")
@@ -218,7 +199,7 @@ def _buyer(raw: Mapping[str, Any], contact: Any, billing: Address, options: Mapp
         company_name=company,
         vat_id=vat_id,
         email=email,
-        phone=_text(_get(contact, "phone")),
+        phone=text(_get(contact, "phone")),
     )
 
 
@@ -288,9 +269,9 @@ def _lines(raw: Mapping[str, Any], gross: bool, order_tax: Decimal, taxes: _Taxe
         if quantity <= 0:
             continue
         name = (
-            _text(_get(item, "productName", "original"))
-            or _text(_get(item, "productName", "translated"))
-            or _text(item.get("name"))
+            text(_get(item, "productName", "original"))
+            or text(_get(item, "productName", "translated"))
+            or text(item.get("name"))
         )
         if name is None:
             raise MappingProblem(f"line {index} has no product name")
@@ -301,15 +282,15 @@ def _lines(raw: Mapping[str, Any], gross: bool, order_tax: Decimal, taxes: _Taxe
         taxes.add(rate, tax, unit * quantity - discount)
         lines.append(
             OrderLine(
-                line_id=_text(item.get("id")) or str(index),
-                sku=_text(_get(item, "physicalProperties", "sku")) or _text(item.get("sku")),
+                line_id=text(item.get("id")) or str(index),
+                sku=text(_get(item, "physicalProperties", "sku")) or text(item.get("sku")),
                 name=name,
                 quantity=quantity,
                 unit_price=unit,
                 tax_rate=rate,
                 discount=discount,
-                product_id=_text(_get(item, "catalogReference", "catalogItemId")),
-                variant_id=_text(_get(item, "catalogReference", "options", "variantId")),
+                product_id=text(_get(item, "catalogReference", "catalogItemId")),
+                variant_id=text(_get(item, "catalogReference", "options", "variantId")),
             )
         )
     return lines
@@ -332,7 +313,7 @@ def _shipping(
     rate = tax.rate if tax.rate is not None else max((ln.tax_rate for ln in lines), default=ZERO)
     taxes.add(rate, tax, amount - discount)
     return ShippingCharge(
-        name=_text(_get(info, "title")) or "Shipping",
+        name=text(_get(info, "title")) or "Shipping",
         amount=amount,
         tax_rate=rate,
         discount=discount,
@@ -349,7 +330,7 @@ def _fees(raw: Mapping[str, Any], gross: bool, order_tax: Decimal, taxes: _Taxes
             amount = money(fee.get("price"))
         if amount == 0:
             continue
-        name = _text(fee.get("name")) or "Fee"
+        name = text(fee.get("name")) or "Fee"
         tax = tax_of(fee, f"fee {name!r}")
         rate = _rate_or_zero(tax, f"fee {name!r}", order_tax)
         taxes.add(rate, tax, amount)
@@ -370,10 +351,10 @@ def _discounts(
     coupon = _get(applied[0], "coupon") if applied else None
     return [
         OrderDiscount(
-            name=_text(_get(coupon, "name"))
-            or _text(_get(applied[0] if applied else None, "discountName"))
+            name=text(_get(coupon, "name"))
+            or text(_get(applied[0] if applied else None, "discountName"))
             or "Discount",
-            code=_text(_get(coupon, "code")),
+            code=text(_get(coupon, "code")),
             amount=rest,
         )
     ]
@@ -400,7 +381,7 @@ def _payment(transactions: Any) -> tuple[PaymentMethod, datetime | None]:
             continue
         created = payment.get("createdDate")
         found.append(
-            (method, money(payment.get("amount")), _when(created, "payment date") if created else None)
+            (method, money(payment.get("amount")), timestamp(created, "payment date") if created else None)
         )
     if not found:
         return PaymentMethod.UNKNOWN, None
@@ -415,7 +396,7 @@ def map_wix_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | 
     PENDING, REJECTED: see assumptions.SKIPPED_ORDER_STATUSES)."""
     if isinstance(raw.get("order"), Mapping) and "id" not in raw:
         raw = raw["order"]
-    external_id = _text(raw.get("id"))
+    external_id = text(raw.get("id"))
     if external_id is None:
         raise MappingProblem("the order has no id")
     if raw.get("status") in SKIPPED_ORDER_STATUSES:
@@ -437,7 +418,7 @@ def map_wix_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | 
     buyer = _buyer(raw, contact, billing, ctx.options)
     payment = PAYMENT_STATUSES.get(str(raw.get("paymentStatus")), PaymentStatus.PENDING)
     method, paid_at = _payment(raw.get(ORDER_TRANSACTIONS_KEY))
-    currency = _text(raw.get("currency"))
+    currency = text(raw.get("currency"))
     if currency is None:
         raise MappingProblem("the order has no currency")
     try:
@@ -446,9 +427,9 @@ def map_wix_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | 
             connection_id=ctx.connection_id,
             platform=Platform.WIX,
             external_id=external_id,
-            number=_text(raw.get("number")) or external_id,
-            created_at=_when(raw.get("createdDate"), "createdDate"),
-            updated_at=_when(raw.get("updatedDate") or raw.get("createdDate"), "updatedDate"),
+            number=text(raw.get("number")) or external_id,
+            created_at=timestamp(raw.get("createdDate"), "createdDate"),
+            updated_at=timestamp(raw.get("updatedDate") or raw.get("createdDate"), "updatedDate"),
             status=_status(raw, payment),
             payment_status=payment,
             payment_method=method,
@@ -470,7 +451,7 @@ def map_wix_order(raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | 
                 total=money(_get(summary, "total")),
                 tax_by_rate=taxes.breakdown(order_tax),
             ),
-            note=_text(raw.get("buyerNote")),
+            note=text(raw.get("buyerNote")),
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise MappingProblem(str(exc)) from None

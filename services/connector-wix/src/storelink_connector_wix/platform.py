@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from storelink_connector_kit.breaker import BreakerReport
-from storelink_connector_kit.http import HttpPolicy, ShopHttp
+from storelink_connector_kit.http import ShopHttp
 from storelink_connector_kit.platform import Doorbell, OrderContext, ShopApi, ShopPlatform
 from storelink_connector_wix.api import WixApi
 from storelink_connector_wix.assumptions import API_BASE_URL, RATE_PER_MINUTE
@@ -19,6 +18,7 @@ from storelink_contracts import OrderReceived, Platform
 class WixPlatform(ShopPlatform):
     platform: ClassVar[Platform] = Platform.WIX
     signed_webhooks: ClassVar[bool] = False
+    rate_per_minute: ClassVar[int] = RATE_PER_MINUTE
 
     def map_order(self, raw: Mapping[str, Any], ctx: OrderContext) -> OrderReceived | None:
         return map_wix_order(raw, ctx)
@@ -40,24 +40,13 @@ class WixPlatform(ShopPlatform):
             parsed["buyer_vat_id_field"] = str(field).strip()
         return parsed
 
-    def connect(
-        self,
-        credentials: Mapping[str, str],
-        *,
-        connection_id: str,
-        policy: HttpPolicy | None = None,
-        base_url: str | None = None,
-        on_breaker_change: Callable[[BreakerReport], None] | None = None,
-    ) -> ShopApi:
-        policy = policy or HttpPolicy(rate_per_minute=RATE_PER_MINUTE)
-        http = ShopHttp(
-            base_url or API_BASE_URL,
-            {"Authorization": credentials["api_key"], "wix-site-id": credentials["site_id"]},
-            connection_id=connection_id,
-            policy=policy,
-            on_breaker_change=on_breaker_change,
-            platform=self.platform.value,
-        )
+    def api_base_url(self, credentials: Mapping[str, str], base_url: str | None) -> str:
+        return base_url or API_BASE_URL
+
+    def auth_headers(self, credentials: Mapping[str, str]) -> dict[str, str]:
+        return {"Authorization": credentials["api_key"], "wix-site-id": credentials["site_id"]}
+
+    def make_api(self, http: ShopHttp, credentials: Mapping[str, str]) -> ShopApi:
         return WixApi(
             http, site_id=credentials["site_id"], buyer_vat_id_field=credentials.get("buyer_vat_id_field")
         )
