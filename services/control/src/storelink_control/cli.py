@@ -7,6 +7,7 @@ Every command talks to a running control service over HTTP: `--url` / STORELINK_
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -116,6 +117,23 @@ def _print_json(data: Any) -> None:
     console.print_json(json.dumps(data, default=str))
 
 
+def _print_rows(
+    rows: list[dict[str, Any]],
+    as_json: bool,
+    title: str,
+    columns: Sequence[str],
+    cells: Callable[[dict[str, Any]], Sequence[str]],
+) -> None:
+    """A listing as JSON (`--json`), or as a table with one row of `cells` per item."""
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*cells(row))
+    console.print(table)
+
+
 def _kv_table(title: str, data: dict[str, Any]) -> Table:
     table = Table("setting", "value", title=title, show_header=False)
     for key, value in data.items():
@@ -133,23 +151,21 @@ tenants_app = typer.Typer(
 @tenants_app.command("list")
 def tenants_list(url: Url = DEFAULT_URL, token: Token = None, as_json: AsJson = False) -> None:
     """List the tenants this token may see."""
-    rows = Api(url, token).call("GET", "/v1/tenants")
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("tenant", "company", "country", "VAT id", "OSS", "fiscal", "ERP", title="tenants")
-    for t in rows:
-        c = t["company"]
-        table.add_row(
+    _print_rows(
+        Api(url, token).call("GET", "/v1/tenants"),
+        as_json,
+        "tenants",
+        ("tenant", "company", "country", "VAT id", "OSS", "fiscal", "ERP"),
+        lambda t: (
             t["tenant_id"],
-            c["name"],
-            c["country"],
-            c["vat_id"] or "",
-            "yes" if c["oss_registered"] else "",
-            "yes" if c["fiscal_verification"] else "",
-            c["erp"],
-        )
-    console.print(table)
+            t["company"]["name"],
+            t["company"]["country"],
+            t["company"]["vat_id"] or "",
+            "yes" if t["company"]["oss_registered"] else "",
+            "yes" if t["company"]["fiscal_verification"] else "",
+            t["company"]["erp"],
+        ),
+    )
 
 
 @tenants_app.command("show")
@@ -482,23 +498,22 @@ def status(
         if connection_id
         else api.call("GET", "/v1/status")
     )
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table(
-        "connection",
-        "state",
-        "last order",
-        "last webhook",
-        "last poll",
-        "orders",
-        "documents",
-        "attention",
-        "dead letters",
-        title="status",
-    )
-    for s in rows:
-        table.add_row(
+    _print_rows(
+        rows,
+        as_json,
+        "status",
+        (
+            "connection",
+            "state",
+            "last order",
+            "last webhook",
+            "last poll",
+            "orders",
+            "documents",
+            "attention",
+            "dead letters",
+        ),
+        lambda s: (
             s["connection_id"],
             "paused" if s["paused"] else "enabled",
             f"{s['last_order_number'] or ''} {s['last_order_at'] or '-'}",
@@ -508,8 +523,8 @@ def status(
             ", ".join(f"{k} {v}" for k, v in s["documents_by_state"].items()) or "-",
             str(s["open_attention"]),
             str(s["dead_letters"]),
-        )
-    console.print(table)
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- dead letters & attention
@@ -534,13 +549,12 @@ def dlq_list(
         params["connection_id"] = connection_id
     if topic:
         params["original_topic"] = topic
-    rows = Api(url, token).call("GET", "/v1/dead-letters", params=params)
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("id", "connection", "topic", "type", "error", "failed at", "replayed", title="dead letters")
-    for r in rows:
-        table.add_row(
+    _print_rows(
+        Api(url, token).call("GET", "/v1/dead-letters", params=params),
+        as_json,
+        "dead letters",
+        ("id", "connection", "topic", "type", "error", "failed at", "replayed"),
+        lambda r: (
             str(r["id"]),
             r["connection_id"] or "",
             r["original_topic"],
@@ -548,8 +562,8 @@ def dlq_list(
             f"{r['error_class']}: {r['error']}",
             r["failed_at"],
             str(r["replay_count"]),
-        )
-    console.print(table)
+        ),
+    )
 
 
 @dlq_app.command("replay")
@@ -594,23 +608,20 @@ def attention_list(
     params: dict[str, Any] = {"include_resolved": include_resolved}
     if connection_id:
         params["connection_id"] = connection_id
-    rows = Api(url, token).call("GET", "/v1/attention", params=params)
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table(
-        "id", "connection", "order", "reasons", "settings version", "resolved", title="needs attention"
-    )
-    for r in rows:
-        table.add_row(
+    _print_rows(
+        Api(url, token).call("GET", "/v1/attention", params=params),
+        as_json,
+        "needs attention",
+        ("id", "connection", "order", "reasons", "settings version", "resolved"),
+        lambda r: (
             str(r["id"]),
             r["connection_id"],
             r["number"] or r["external_id"],
             "; ".join(r["reasons"]),
             str(r["settings_version"] or ""),
             "yes" if r["resolved"] else "",
-        )
-    console.print(table)
+        ),
+    )
 
 
 @attention_app.command("replay")
