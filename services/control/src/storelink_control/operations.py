@@ -110,6 +110,25 @@ def _audit(
     )
 
 
+def _next_version(
+    connection: Connection, caller: Principal, action: str, changes: list[dict[str, Any]], at: datetime
+) -> AuditEntry:
+    """A connection's settings move to their next version; the audit row that says who and what."""
+    connection.version += 1
+    connection.updated_at = at
+    connection.updated_by = caller.actor
+    return _audit(
+        connection.tenant_id,
+        "connection",
+        connection.id,
+        connection.version,
+        action,
+        caller.actor,
+        changes,
+        at,
+    )
+
+
 # --------------------------------------------------------------------------- tenants
 
 
@@ -205,19 +224,9 @@ async def update_company(
         )
         events: list[Event] = []
         for connection in await live_connections(session, tenant.id):
-            connection.version += 1
-            connection.updated_at = at
-            connection.updated_by = caller.actor
             session.add(
-                _audit(
-                    tenant.id,
-                    "connection",
-                    connection.id,
-                    connection.version,
-                    "company_changed",
-                    caller.actor,
-                    prefixed_changes("company.", changes),
-                    at,
+                _next_version(
+                    connection, caller, "company_changed", prefixed_changes("company.", changes), at
                 )
             )
             events.append(connection_configured(connection, tenant))
@@ -311,22 +320,8 @@ async def update_connection(
         if new_clear != old_clear:
             connection.credentials_encrypted = control.box.encrypt_json(new_clear)
             connection.credentials_masked = masked_values(credentials)
-        connection.version += 1
-        connection.updated_at = at
-        connection.updated_by = caller.actor
         tenant = await get_tenant(session, caller, connection.tenant_id)
-        session.add(
-            _audit(
-                tenant.id,
-                "connection",
-                connection.id,
-                connection.version,
-                "updated",
-                caller.actor,
-                changes,
-                at,
-            )
-        )
+        session.add(_next_version(connection, caller, "updated", changes, at))
         await session.flush()
         await _publish(control, [connection_configured(connection, tenant)])
     return connection
@@ -341,22 +336,8 @@ async def rotate_webhook(control: Control, caller: Principal, connection_id: str
         tenant = await get_tenant(session, caller, connection.tenant_id)
         connection.webhook_token_sha256 = token_sha256(token)
         connection.webhook_rotated_at = at
-        connection.version += 1
-        connection.updated_at = at
-        connection.updated_by = caller.actor
         changes = [{"field": "webhook_token", "old": "***", "new": "***"}]
-        session.add(
-            _audit(
-                tenant.id,
-                "connection",
-                connection.id,
-                connection.version,
-                "webhook_rotated",
-                caller.actor,
-                changes,
-                at,
-            )
-        )
+        session.add(_next_version(connection, caller, "webhook_rotated", changes, at))
         await session.flush()
         await _publish(control, [connection_configured(connection, tenant)])
     return connection, token
@@ -366,22 +347,8 @@ async def remove_connection(control: Control, caller: Principal, connection_id: 
     at = _now()
     async with control.sessions() as session, session.begin():
         connection = await get_connection(session, caller, connection_id)
-        connection.version += 1
         connection.removed_at = at
-        connection.updated_at = at
-        connection.updated_by = caller.actor
-        session.add(
-            _audit(
-                connection.tenant_id,
-                "connection",
-                connection.id,
-                connection.version,
-                "removed",
-                caller.actor,
-                [],
-                at,
-            )
-        )
+        session.add(_next_version(connection, caller, "removed", [], at))
         await session.flush()
         event = ConnectionRemoved(
             tenant_id=connection.tenant_id,
