@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from storelink_contracts import ErpSystem, Platform
+from storelink_contracts import Platform
 from storelink_control.db.tables import ApiToken, AttentionItem, AuditEntry, Connection, DeadLetter, Tenant
+from storelink_control.events import company_fields
 from storelink_control.schemas import (
     AttentionOut,
     AuditOut,
@@ -21,15 +22,7 @@ from storelink_control.webhooks import webhook_url
 def tenant_out(tenant: Tenant) -> TenantOut:
     return TenantOut(
         tenant_id=tenant.id,
-        company=CompanyOut(
-            name=tenant.name,
-            country=tenant.country,
-            vat_id=tenant.vat_id,
-            oss_registered=tenant.oss_registered,
-            fiscal_verification=tenant.fiscal_verification,
-            erp=ErpSystem(tenant.erp),
-            erp_credentials=tenant.erp_credentials_masked,
-        ),
+        company=CompanyOut(**company_fields(tenant), erp_credentials=tenant.erp_credentials_masked),
         created_at=tenant.created_at,
         updated_at=tenant.updated_at,
     )
