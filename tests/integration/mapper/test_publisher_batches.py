@@ -19,12 +19,12 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from storelink_contracts import Envelope, Event, TopicNames
+from storelink_kit.publishing import EventPublisher
 from storelink_kit.settings import KafkaSettings
 from storelink_kit.testing.expect import read_topic
 from storelink_kit.testing.samples import sample_connection, sample_order
 from storelink_mapper.app import build
 from storelink_mapper.mapping import map_order
-from storelink_mapper.publisher import PipelinedPublisher
 
 from .conftest import mapper_settings
 from .test_mapper_kafka import publish, wait_for
@@ -42,7 +42,7 @@ async def test_batched_records_keep_key_headers_partition_and_order(
     mapper = build(settings).core
     async with mapper.running():
         publisher = mapper.service.publisher
-        assert isinstance(publisher, PipelinedPublisher)
+        assert isinstance(publisher, EventPublisher)
         producer: Any = await publisher.connect()
         assert producer is not None
         batches: list[tuple[str, int, int]] = []
@@ -115,7 +115,7 @@ async def test_an_undelivered_batch_is_not_committed(
     async with mapper.running():
         await wait_for(lambda: mapper.registry.get(connection.connection_id) is not None)
         publisher = mapper.service.publisher
-        assert isinstance(publisher, PipelinedPublisher)
+        assert isinstance(publisher, EventPublisher)
         producer: Any = await publisher.connect()
         assert producer is not None
         # with the topic's metadata at hand, a stopped producer refuses records at once (ProducerClosed),

@@ -118,37 +118,35 @@ def test_tune_gc_raises_the_young_threshold_and_freezes_start_up_objects():
         gc.unfreeze()
 
 
-def test_the_fast_caused_envelope_equals_the_kits_validated_one():
+def test_the_fast_caused_envelope_equals_the_contracts_validated_one():
     from storelink_contracts import TopicNames
     from storelink_kit.publishing import EventPublisher
     from storelink_mapper.mapping import map_order
-    from storelink_mapper.publisher import PipelinedPublisher
 
     order = sample_order()
     consumed = Envelope.for_event(order, source="connector-wix", origin="conn-wix-1")
     document = map_order(order, sample_connection()).documents[0]
-    topics = TopicNames("t.")
-    fast_publisher = PipelinedPublisher(None, topics, "storelink/mapper")  # type: ignore[arg-type]
-    kit_publisher = EventPublisher(None, topics, "storelink/mapper")  # type: ignore[arg-type]
+    publisher = EventPublisher(None, TopicNames("t."), "storelink/mapper")  # type: ignore[arg-type]
     for origin in (None, "manual-replay"):
-        fast = fast_publisher.envelope(document, caused_by=consumed, origin=origin)
-        kit = kit_publisher.envelope(document, caused_by=consumed, origin=origin)
+        fast = publisher.envelope(document, caused_by=consumed, origin=origin)
+        validated = consumed.caused(document, source="storelink/mapper")
+        if origin:
+            validated = validated.model_copy(update={"origin": origin})
         assert Envelope.model_validate(fast.model_dump()) == fast
         same = {"id": fast.id, "time": fast.time}
-        assert fast == kit.model_copy(update=same)
-        assert fast.to_headers().keys() == kit.to_headers().keys()
+        assert fast == validated.model_copy(update=same)
+        assert fast.to_headers().keys() == validated.to_headers().keys()
         assert fast.time.tzinfo is not None
-        assert fast.id != kit.id
-    # without a cause it is the kit's own path
-    assert fast_publisher.envelope(document).causation_id is None
+        assert fast.id != validated.id
+    assert publisher.envelope(document).causation_id is None  # without a cause: its own correlation
 
 
 def test_event_ids_are_distinct_version_4_uuids():
     import uuid
 
-    from storelink_mapper.publisher import _uuid4
+    from storelink_kit.record_batches import uuid4_text
 
-    ids = [_uuid4() for _ in range(20_000)]
+    ids = [uuid4_text() for _ in range(20_000)]
     assert len(set(ids)) == len(ids)
     for text in ids[:2000]:
         parsed = uuid.UUID(text)

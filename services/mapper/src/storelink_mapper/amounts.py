@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from storelink_contracts import DocumentLine, DocumentTotals, LineKind, OrderReceived, TaxBreakdown
-from storelink_mapper.construct import construct
+from storelink_kit.construct import construct
 
 CENT = Decimal("0.01")
 UNIT = Decimal("0.0001")

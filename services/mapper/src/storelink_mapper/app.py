@@ -16,9 +16,9 @@ from faststream.kafka import KafkaBroker
 from storelink_kit.broker import make_broker, producer_options
 from storelink_kit.connections import ConnectionRegistry, subscribe_connections
 from storelink_kit.observability import instrument
+from storelink_kit.publishing import EventPublisher
 from storelink_kit.service import ServiceApp, make_app
 from storelink_mapper.handlers import SOURCE, MapperService
-from storelink_mapper.publisher import PipelinedPublisher
 from storelink_mapper.settings import MapperSettings
 from storelink_mapper.state import Recency, Waiting
 from storelink_mapper.warmup import SettingsReadAhead
@@ -30,7 +30,7 @@ log = logging.getLogger("storelink.mapper")
 class Mapper:
     broker: KafkaBroker
     service: MapperService
-    publisher: PipelinedPublisher
+    publisher: EventPublisher
     """Documents and attention items go out through its own producer, stopped after the broker."""
     registry: ConnectionRegistry
     routes: list[tuple[str, Any]]
@@ -76,7 +76,7 @@ def build(settings: MapperSettings) -> ServiceApp[Mapper]:
         # idempotent producer (one request in flight per partition) needs ~150 sequential round trips.
         return AIOKafkaProducer(**producer_options(settings), max_batch_size=settings.producer_batch_bytes)
 
-    publisher = PipelinedPublisher(broker, topics, SOURCE, producer=documents_producer)
+    publisher = EventPublisher(broker, topics, SOURCE, producer=documents_producer)
     service = MapperService(
         broker,
         publisher,

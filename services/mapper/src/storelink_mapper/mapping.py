@@ -18,8 +18,8 @@ from storelink_contracts import (
     PriceListKind,
     TaxTreatment,
 )
+from storelink_kit.construct import construct
 from storelink_mapper.amounts import Priced, price_order, tax_problems
-from storelink_mapper.construct import construct
 from storelink_mapper.decide import Planned, decide
 from storelink_mapper.keys import idempotency_key
 from storelink_mapper.tax import TaxDecision, decide_tax, is_business

@@ -7,7 +7,7 @@ from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storelink_mapper.partitioning import murmur2, partition_for
+from storelink_kit.partitioning import murmur2, partition_for
 
 
 @settings(max_examples=2000)

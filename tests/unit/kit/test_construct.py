@@ -7,8 +7,8 @@ import pytest
 from pydantic import BaseModel, PrivateAttr
 
 from storelink_contracts import Envelope
+from storelink_kit.construct import construct, fast_path_fits
 from storelink_kit.testing.samples import sample_connection, sample_order
-from storelink_mapper.construct import construct, fast_path_fits
 from storelink_mapper.mapping import map_order
 
 
