@@ -22,7 +22,7 @@ from storelink_control.auth import Principal
 from storelink_control.control import Control
 from storelink_control.db.tables import AuditEntry, Connection, Tenant
 from storelink_control.errors import Conflict, Invalid, NotFound, Unavailable, problems_of
-from storelink_control.events import connection_configured
+from storelink_control.events import company_fields, connection_configured
 from storelink_control.rules import check_company, check_settings
 from storelink_control.schemas import (
     CREATE_MODELS,
@@ -142,17 +142,6 @@ def _company_fields(company: CompanyBase) -> dict[str, Any]:
     }
 
 
-def _tenant_fields(tenant: Tenant) -> dict[str, Any]:
-    return {
-        "name": tenant.name,
-        "country": tenant.country,
-        "vat_id": tenant.vat_id,
-        "oss_registered": tenant.oss_registered,
-        "fiscal_verification": tenant.fiscal_verification,
-        "erp": tenant.erp,
-    }
-
-
 async def create_tenant(control: Control, caller: Principal, body: TenantCreate) -> Tenant:
     if not caller.is_operator:
         raise PermissionError("only an operator token can create tenants")
@@ -173,7 +162,7 @@ async def create_tenant(control: Control, caller: Principal, body: TenantCreate)
             updated_at=at,
         )
         session.add(tenant)
-        changes = diff({}, {**_tenant_fields(tenant), **_erp_flat(creds)}, ALL_ERP_SECRETS)
+        changes = diff({}, {**company_fields(tenant), **_erp_flat(creds)}, ALL_ERP_SECRETS)
         session.add(_audit(tenant.id, "tenant", tenant.id, None, "created", caller.actor, changes, at))
     return tenant
 
@@ -199,7 +188,7 @@ async def update_company(
             if tenant.erp_credentials_encrypted
             else {}
         )
-        old = {**_tenant_fields(tenant), **prefixed("erp_credentials.", old_clear)}
+        old = {**company_fields(tenant), **prefixed("erp_credentials.", old_clear)}
         for key, value in _company_fields(company).items():
             setattr(tenant, key, value)
         creds = company.erp_credentials
@@ -214,7 +203,7 @@ async def update_company(
         else:
             new_clear = old_clear
         tenant.erp = company.erp.value
-        new = {**_tenant_fields(tenant), **prefixed("erp_credentials.", new_clear)}
+        new = {**company_fields(tenant), **prefixed("erp_credentials.", new_clear)}
         changes = diff(old, new, ALL_ERP_SECRETS)
         if not changes:
             return tenant
