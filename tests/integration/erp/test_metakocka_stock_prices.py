@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
@@ -9,6 +10,7 @@ from decimal import Decimal as D
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storelink_contracts import (
@@ -30,7 +32,9 @@ from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.settings import KafkaSettings, ServiceSettings
 from storelink_kit.testing.expect import ExpectedEvent, expect_events
+from storelink_kit.testing.kafka_broker import free_port
 from storelink_kit.testing.samples import sample_company, sample_connection
+from storelink_kit.testing.waits import eventually
 
 from ...support.erp import MK_COMPANY, MK_SECRET, MkSim
 
@@ -254,3 +258,37 @@ async def test_stock_webhook_checks_the_signature_and_publishes_changes(
     finally:
         await adapter.broker.stop()
         await adapter.stop_background()
+
+
+@pytest.mark.kafka
+async def test_the_served_adapter_answers_its_webhook_and_the_kits_routes(
+    kafka_settings: KafkaSettings, mk_sim: MkSim, tmp_path
+) -> None:
+    """The process as `__main__` serves it: the webhook app outside, the FastStream app (health,
+    readiness, metrics, consumers) mounted under it with its lifespan."""
+    settings = MetakockaSettings(
+        kafka=kafka_settings,
+        base_url=mk_sim.base_url,
+        polling=False,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'mk.db'}",
+    )
+    service = build(settings, box=SecretBox([SecretBox.generate_key()]))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(service.asgi, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await eventually(lambda: server.started, "the adapter to start")
+
+            async def ready() -> bool:  # the lifespan started the broker and the adapter's hooks
+                return (await client.get("/readyz")).status_code == 200
+
+            await eventually(ready, "readiness through the mounted FastStream app")
+            assert (await client.get("/healthz")).json() == {"status": "ok"}
+            assert "storelink" in (await client.get("/metrics")).text
+            unknown = await client.post("/webhooks/metakocka/nobody", content=b"{}")
+            assert (unknown.status_code, unknown.json()["reason"]) == (404, "unknown tenant")
+            assert (await client.get("/nowhere")).status_code == 404
+    finally:
+        server.should_exit = True
+        await task

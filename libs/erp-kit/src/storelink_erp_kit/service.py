@@ -10,12 +10,13 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from faststream.asgi import AsgiFastStream
+from faststream.asgi.types import ASGIApp
 from faststream.kafka import KafkaBroker
 from pydantic import Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -36,11 +37,6 @@ from storelink_kit.publishing import EventPublisher
 from storelink_kit.secrets import SecretBox
 from storelink_kit.service import make_app
 from storelink_kit.settings import ServiceSettings
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGI = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class AdapterSettings(ServiceSettings):
@@ -201,28 +197,21 @@ def build_adapter(
     )
 
 
-def with_prefix_routes(main: Any, routes: dict[str, Any]) -> ASGI:
-    """Send HTTP requests under a path prefix to another ASGI app (e.g. a FastAPI webhook app)."""
+def make_adapter_app(adapter: Adapter, http: FastAPI | None = None) -> ASGIApp:
+    """The FastStream app (health, readiness, metrics, consumers) with the adapter's start-up hooks.
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for prefix, sub in routes.items():
-                if scope["path"].startswith(prefix):
-                    await sub(scope, receive, send)
-                    return
-        await main(scope, receive, send)
-
-    return app
-
-
-def make_adapter_app(adapter: Adapter, prefix_routes: dict[str, Any] | None = None) -> ASGI:
-    """The FastStream app (health, readiness, consumers) plus HTTP routes, with startup hooks."""
+    With `http` (an adapter's own routes, e.g. MetaKocka's stock webhook), that app is the outer one:
+    its routes first, everything else to the FastStream app mounted at the root, whose lifespan
+    (broker, consumers, hooks) becomes the outer app's.
+    """
     app: AsgiFastStream = make_app(
         adapter.broker, kafka=adapter.settings.kafka, extra_routes=adapter.metrics_routes
     )
-
     app.on_startup(adapter.prepare)
     app.after_startup(adapter.start_polling)
     app.on_shutdown(adapter.stop_background)
-
-    return with_prefix_routes(app, prefix_routes or {})
+    if http is None:
+        return app
+    http.mount("", app)
+    http.router.lifespan_context = lambda _: app.start_lifespan_context()
+    return http

@@ -26,5 +26,5 @@ def client_factory(settings: MetakockaSettings) -> Any:
 def build(settings: MetakockaSettings | None = None, *, box: SecretBox | None = None) -> ServiceApp[Adapter]:
     settings = settings or MetakockaSettings()
     adapter = build_adapter(ErpSystem.METAKOCKA, settings, client_factory(settings), box=box)
-    app = make_adapter_app(adapter, {"/webhooks/metakocka/": create_webhook_app(adapter)})
+    app = make_adapter_app(adapter, create_webhook_app(adapter))
     return ServiceApp(app, adapter)
