@@ -1,8 +1,9 @@
 """ERP adapter throughput: documents per second into the MetaKocka simulator.
 
 Baseline (same run): bare `put_document` calls without the ledger. Then the full processor
-(ledger row before the call, lease, write-ahead attempt, result) on SQLite and on PostgreSQL.
-Prints figures; not pass/fail.
+(ledger row before the call, lease, write-ahead attempt, result) on SQLite and on PostgreSQL, one
+document at a time (`process`, 16 in flight) and a consumer batch at a time (`process_fresh`, the
+batch's new documents in a few transactions, 16 creates in flight). Prints figures; not pass/fail.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from storelink_sim_metakocka.state import SimState
 
 N = 400
 CONCURRENCY = 16
+BATCH = 200
 
 
 class NullPublisher:
@@ -69,7 +71,7 @@ async def bench_baseline(base_url: str) -> float:
     return took
 
 
-async def bench_processor(base_url: str, db_url: str, tag: str) -> float:
+async def bench_processor(base_url: str, db_url: str, tag: str, *, batches: bool = False) -> float:
     engine = make_engine(db_url)
     await migrate(engine)
     client = MetakockaClient(company_id="16", secret_key="s", base_url=base_url)
@@ -81,7 +83,15 @@ async def bench_processor(base_url: str, db_url: str, tag: str) -> float:
         ledger=Ledger(engine), client_for=client_for, publisher=NullPublisher(), owner="bench"
     )
     docs = documents(tag)
-    took = await run_bounded([lambda d=d: proc.process(d) for d in docs])
+    if batches:
+        limit = asyncio.Semaphore(CONCURRENCY)
+        start = time.perf_counter()
+        for i in range(0, N, BATCH):
+            done = await proc.process_fresh([[(d, None)] for d in docs[i : i + BATCH]], limit)
+            assert len(done) == len(docs[i : i + BATCH])
+        took = time.perf_counter() - start
+    else:
+        took = await run_bounded([lambda d=d: proc.process(d) for d in docs])
     await client.aclose()
     await engine.dispose()
     return took
@@ -100,15 +110,21 @@ def main() -> None:
         print(f"{N} invoices, {CONCURRENCY} in flight, MetaKocka simulator over HTTP")
         baseline = asyncio.run(bench_baseline(base_url))
         report("baseline: bare put_document", baseline, baseline)
-        sqlite = asyncio.run(bench_processor(base_url, f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}", "sq"))
-        report("processor + ledger (SQLite)", sqlite, baseline)
+        runs = 1
+        sqlite = f"sqlite+aiosqlite:///{Path(tmp) / 'b.db'}"
+        for batches, how in ((False, "one by one"), (True, f"batches of {BATCH}")):
+            took = asyncio.run(bench_processor(base_url, sqlite, f"sq{batches:d}", batches=batches))
+            report(f"ledger SQLite, {how}", took, baseline)
+            runs += 1
         try:
             with throwaway_postgres() as pg:
-                took = asyncio.run(bench_processor(base_url, pg, "pg"))
-                report("processor + ledger (PostgreSQL)", took, baseline)
+                for batches, how in ((False, "one by one"), (True, f"batches of {BATCH}")):
+                    took = asyncio.run(bench_processor(base_url, pg, f"pg{batches:d}", batches=batches))
+                    report(f"ledger PostgreSQL, {how}", took, baseline)
+                    runs += 1
         except PostgresNotAvailable as exc:
             print(f"PostgreSQL skipped: {exc}")
-        print(f"documents stored: {len(state.documents['16'])} (expected {3 * N})")
+        print(f"documents stored: {len(state.documents['16'])} (expected {runs * N})")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """What an ERP adapter does with a batch of DocumentRequested, on the kit's one consume loop.
 
 Records with the same key (one order) are processed in order, different orders concurrently
-(bounded). The kit commits the batch only after this returns, i.e. after every record of it has a
-result on the results topic; a crash replays the batch and the ledger makes the replay harmless.
+(bounded). The batch's new documents first, together (`DocumentProcessor.process_fresh`: a few
+ledger transactions for all of them); whatever that leaves, one by one. The kit commits the batch
+only after this returns, i.e. after every record of it has a result on the results topic; a crash
+replays the batch and the ledger makes the replay harmless.
 """
 
 from __future__ import annotations
@@ -48,7 +50,15 @@ class DocumentConsumer:
             if item.event.shadow:
                 continue  # shadow mode: control records it as 'would send'; the ERP never sees it
             groups[item.record.key].append(item)
-        await asyncio.gather(*(self._run_group(items) for items in groups.values()))
+        done = await self.processor.process_fresh(
+            [[(item.event, item.envelope) for item in items] for items in groups.values()], self.semaphore
+        )
+        await asyncio.gather(
+            *(
+                self._run_group([item for item in items if id(item.event) not in done])
+                for items in groups.values()
+            )
+        )
 
     async def _run_group(self, items: list[Received[DocumentRequested]]) -> None:
         async with self.semaphore:

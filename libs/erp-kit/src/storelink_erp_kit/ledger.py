@@ -14,10 +14,11 @@ and nobody claims the key before that has passed: not another worker, not the sa
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -169,6 +170,91 @@ class Ledger:
         raced = await self.get(doc.idempotency_key)  # another worker inserted it first
         assert raced is not None
         return await self._take(raced, owner, now, until)
+
+    async def claim_fresh(
+        self, groups: Sequence[Sequence[DocumentRequested]], owner: str
+    ) -> tuple[float, list[DocumentRequested]]:
+        """Claim and record the first attempt of documents whose keys the ledger has never seen, in
+        one transaction: the rows `claim` and `record_attempt` would write one by one (pending,
+        attempts 1, the create's deadline, the lease until the deadline plus the grace).
+
+        Each group (one order's documents, in order) is claimed up to its first key seen before (or
+        twice): what follows it must wait for it, and is left to `claim` like it. Returns the deadline
+        and the documents claimed. When another worker inserts one of the keys meanwhile, nothing is
+        claimed (the transaction rolls back) and every document goes the one-by-one way.
+        """
+        now = time.time()
+        deadline = now + self.create_window_seconds
+        keys = [doc.idempotency_key for group in groups for doc in group]
+        async with self.engine.connect() as conn:  # read apart from the write: SQLite cannot upgrade it
+            seen = set(await conn.scalars(select(t.c.idempotency_key).where(t.c.idempotency_key.in_(keys))))
+        fresh: list[DocumentRequested] = []
+        for group in groups:
+            for doc in group:
+                if doc.idempotency_key in seen:
+                    break
+                seen.add(doc.idempotency_key)
+                fresh.append(doc)
+        if not fresh:
+            return deadline, []
+        rows = [
+            {
+                "idempotency_key": doc.idempotency_key,
+                "erp": doc.erp.value,
+                "tenant_id": doc.tenant_id,
+                "connection_id": doc.connection_id,
+                "kind": doc.kind.value,
+                "reference": doc.order_number,
+                "state": State.PENDING.value,
+                "attempts": 1,
+                "lease_owner": owner,
+                "lease_until": deadline + self.landing_grace_seconds,
+                "call_deadline": deadline,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for doc in fresh
+        ]
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(t), rows)
+        except IntegrityError:
+            return deadline, []
+        return deadline, fresh
+
+    async def mark_created_many(self, created: Sequence[tuple[str, ErpDocumentRef]]) -> None:
+        """`mark_created` for many keys in one transaction."""
+        if not created:
+            return
+        now = time.time()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(t)
+                .where(t.c.idempotency_key == bindparam("key"))
+                .values(
+                    state=State.CREATED.value,
+                    erp_document_id=bindparam("erp_id"),
+                    erp_number=bindparam("number"),
+                    fiscal_zoi=bindparam("zoi"),
+                    fiscal_eor=bindparam("eor"),
+                    error_code=None,
+                    error_reason=None,
+                    lease_owner=None,
+                    lease_until=None,
+                    call_deadline=None,
+                    updated_at=now,
+                ),
+                [
+                    {
+                        "key": key,
+                        "erp_id": ref.erp_id,
+                        "number": ref.number,
+                        "zoi": ref.fiscal.zoi if ref.fiscal else None,
+                        "eor": ref.fiscal.eor if ref.fiscal else None,
+                    }
+                    for key, ref in created
+                ],
+            )
 
     async def _take(self, entry: LedgerEntry, owner: str, now: float, until: float) -> LedgerEntry:
         """Lease the row as read, if `claim_blocked` allows it and nobody changed it meanwhile."""
