@@ -174,29 +174,45 @@ async def preload(session: AsyncSession, batch: Sequence[Received[Event]]) -> No
     if orders:
         seen = {(o.connection_id, o.external_id) for o in orders}
         found = await session.scalars(
-            select(OrderSeen).where(tuple_(OrderSeen.connection_id, OrderSeen.external_id).in_(seen))
+            select(OrderSeen).where(
+                tuple_(OrderSeen.connection_id, OrderSeen.external_id).in_(_bucketed(seen))
+            )
         )
         rows.load(OrderSeen, seen, {(r.connection_id, r.external_id): r for r in found})
         connections = {o.connection_id for o in orders}
         active = await session.scalars(
-            select(ConnectionActivity).where(ConnectionActivity.connection_id.in_(connections))
+            select(ConnectionActivity).where(ConnectionActivity.connection_id.in_(_bucketed(connections)))
         )
         rows.load(ConnectionActivity, connections, {r.connection_id: r for r in active})
         offsets = {(i.record.topic, i.record.partition, i.record.offset) for i in batch}
         snapshot = (OrderSnapshot.record_topic, OrderSnapshot.record_partition, OrderSnapshot.record_offset)
-        stored = await session.execute(select(*snapshot).where(tuple_(*snapshot).in_(offsets)))
+        stored = await session.execute(select(*snapshot).where(tuple_(*snapshot).in_(_bucketed(offsets))))
         session.info[KNOWN_SNAPSHOTS] = {(t, p, o) for t, p, o in stored}
     if requests:
         asked = await session.scalars(
-            select(DocumentRequest).where(DocumentRequest.idempotency_key.in_(requests))
+            select(DocumentRequest).where(DocumentRequest.idempotency_key.in_(_bucketed(requests)))
         )
         rows.load(DocumentRequest, requests, {r.idempotency_key: r for r in asked})
     if results:
         states = await session.scalars(
-            select(DocumentState).where(DocumentState.idempotency_key.in_(results))
+            select(DocumentState).where(DocumentState.idempotency_key.in_(_bucketed(results)))
         )
         rows.load(DocumentState, results, {r.idempotency_key: r for r in states})
     session.info[BATCH_ROWS] = rows
+
+
+T = TypeVar("T")
+
+
+def _bucketed(values: set[T]) -> list[T]:
+    """`values` padded (with a repeat) to a power of two: an IN list of any length then takes one of
+    a few statement texts, so the driver's statement cache (per connection) does not fill with one
+    text per batch size (it cost control ~30 MB at 100 orders/s)."""
+    items = list(values)
+    size = 8
+    while size < len(items):
+        size *= 2
+    return items + [items[-1]] * (size - len(items)) if items else items
 
 
 BATCH_ROWS = "storelink.status.batch_rows"
