@@ -4,23 +4,15 @@ and the date it was read), the loaders, and the MetaKocka simulator they are run
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-
-from storelink_erp_kit.testing.server import serve_in_thread
-from storelink_erp_metakocka.client import PATHS
-from storelink_sim_metakocka.app import create_app as create_mk_app
-from storelink_sim_metakocka.state import SimState as MkState
+from ..support.erp import MK_COMPANY, MK_SECRET, MkSim, mk_sim
 
 HERE = Path(__file__).parent
-MK_COMPANY = "16"
-MK_SECRET = "mk-secret-key-0123456789"
 READ_ON = "2026-12-01"
+
+__all__ = ["MK_COMPANY", "MK_SECRET", "READ_ON", "MkSim", "mk_sim"]
 
 
 def examples(vendor: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -38,35 +30,6 @@ def example(vendor: str, name: str) -> dict[str, Any]:
         (HERE / vendor / "examples" / f"{name}.json").read_text(encoding="utf-8")
     )
     return data
-
-
-@dataclass
-class MkSim:
-    url: str
-    state: MkState
-
-    @property
-    def base_url(self) -> str:
-        return self.url + "/rest/eshop/"
-
-    def docs(self) -> list[dict[str, Any]]:
-        return self.state.documents[MK_COMPANY]
-
-    def post(self, method: str, body: dict[str, Any], **creds: str) -> dict[str, Any]:
-        """One documented call as MetaKocka takes it: POST, JSON, credentials in the body."""
-        full = {"secret_key": MK_SECRET, "company_id": MK_COMPANY, **creds, **body}
-        response = httpx.post(self.base_url + PATHS[method], json=full, timeout=10)
-        assert response.status_code == 200, response.text
-        answer: dict[str, Any] = response.json()
-        return answer
-
-
-@pytest.fixture
-def mk_sim() -> Iterator[MkSim]:
-    state = MkState()
-    state.add_company(MK_COMPANY, MK_SECRET)
-    with serve_in_thread(create_mk_app(state), lifespan="off") as url:
-        yield MkSim(url=url, state=state)
 
 
 def conformance_problems(actual: Any, documented: Any, where: str = "$") -> list[str]:

@@ -108,8 +108,11 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 from dataclasses import dataclass, field  # noqa: E402
 
+import httpx  # noqa: E402
+
 from storelink_contracts import Envelope, Event  # noqa: E402
 from storelink_erp_kit.testing.server import serve_in_thread  # noqa: E402
+from storelink_erp_metakocka.client import PATHS  # noqa: E402
 from storelink_kit.secrets import SecretBox  # noqa: E402
 from storelink_sim_metakocka.app import create_app as create_mk_app  # noqa: E402
 from storelink_sim_metakocka.state import SimState as MkState  # noqa: E402
@@ -129,6 +132,14 @@ class MkSim:
 
     def docs(self) -> list[dict[str, Any]]:
         return self.state.documents[MK_COMPANY]
+
+    def post(self, method: str, body: dict[str, Any], **creds: str) -> dict[str, Any]:
+        """One documented call as MetaKocka takes it: POST, JSON, credentials in the body."""
+        full = {"secret_key": MK_SECRET, "company_id": MK_COMPANY, **creds, **body}
+        response = httpx.post(self.base_url + PATHS[method], json=full, timeout=10)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
 
 
 @pytest.fixture
