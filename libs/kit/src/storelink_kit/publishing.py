@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from storelink_contracts import Envelope, Event, TopicNames, encode_event
 from storelink_contracts.envelope import H_ID
+from storelink_kit.construct import construct
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
@@ -67,8 +68,6 @@ class EventPublisher:
         """A new event's envelope; a caused one built from its cause's validated parts, unvalidated."""
         if caused_by is None:
             return Envelope.for_event(event, source=self.source, origin=origin)
-        from storelink_kit.record_batches import caused_envelope
-
         return caused_envelope(
             str(uuid.uuid4()), event, caused_by, self.source, datetime.now(UTC), origin or caused_by.origin
         )
@@ -195,6 +194,23 @@ class EventPublisher:
             for builder in filled
         ]
         return asyncio.ensure_future(counted(pending, counts))
+
+
+def caused_envelope(
+    event_id: str, event: Event, caused_by: Envelope, source: str, time: datetime, origin: str | None
+) -> Envelope:
+    """A caused event's envelope from its validated parts, without validating them again."""
+    return construct(
+        Envelope,
+        id=event_id,
+        type=event.event_type,
+        source=source,
+        time=time,
+        tenant=event.tenant_id,
+        correlation_id=caused_by.correlation_id,
+        causation_id=caused_by.id,
+        origin=origin,
+    )
 
 
 def event_id_of(headers: dict[str, str]) -> str | None:

@@ -37,6 +37,7 @@ from storelink_contracts.envelope import (
 )
 from storelink_kit.construct import construct
 from storelink_kit.observability import EVENTS_PUBLISHED
+from storelink_kit.publishing import caused_envelope
 
 Headers = list[tuple[str, bytes]]
 
@@ -105,22 +106,6 @@ class HeaderWriter:
         return caused_envelope(
             event_id, event, caused_by, self.source, self.time, self.origin or caused_by.origin
         )
-
-
-def caused_envelope(
-    event_id: str, event: Event, caused_by: Envelope, source: str, time: datetime, origin: str | None
-) -> Envelope:
-    return construct(
-        Envelope,
-        id=event_id,
-        type=event.event_type,
-        source=source,
-        time=time,
-        tenant=event.tenant_id,
-        correlation_id=caused_by.correlation_id,
-        causation_id=caused_by.id,
-        origin=origin,
-    )
 
 
 _VERSION_4 = (0x4 << 76) | (0x2 << 62)
