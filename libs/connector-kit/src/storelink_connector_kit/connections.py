@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from storelink_connector_kit.breaker import BreakerReport
@@ -26,31 +27,24 @@ def token_matches(token: str, expected_sha256_hex: str | None) -> bool:
     return hmac.compare_digest(digest, expected_sha256_hex.strip().lower())
 
 
+@dataclass(eq=False)
 class ShopConnections:
     """One ShopApi per connection (and settings version), closed when settings change."""
 
-    def __init__(
-        self,
-        platform: ShopPlatform,
-        registry: ConnectionRegistry,
-        secrets: SecretBox | None,
-        *,
-        policy: HttpPolicy | None = None,
-        base_url: str | None = None,
-        credentials_of: Callable[[ConnectionConfigured], Mapping[str, Any]] | None = None,
-    ) -> None:
-        self.platform = platform
-        self.registry = registry
-        self.secrets = secrets
-        self.policy = policy
-        self.base_url = base_url
-        self._credentials_of = credentials_of
-        self._apis: dict[str, tuple[int, ShopApi]] = {}
-        self.breaker_reports: dict[str, BreakerReport] = {}
+    platform: ShopPlatform
+    registry: ConnectionRegistry
+    secrets: SecretBox | None
+    _: KW_ONLY
+    policy: HttpPolicy | None = None
+    base_url: str | None = None
+    credentials_of: Callable[[ConnectionConfigured], Mapping[str, Any]] | None = None
+    """Where the credentials come from instead of the encrypted settings (tests, benchmarks)."""
+    _apis: dict[str, tuple[int, ShopApi]] = field(default_factory=dict, init=False)
+    breaker_reports: dict[str, BreakerReport] = field(default_factory=dict, init=False)
 
     def credentials(self, connection: ConnectionConfigured) -> Mapping[str, str]:
-        if self._credentials_of is not None:
-            raw = self._credentials_of(connection)
+        if self.credentials_of is not None:
+            raw = self.credentials_of(connection)
         else:
             if self.secrets is None:
                 raise ValueError("no secret key configured to decrypt shop credentials")

@@ -91,57 +91,39 @@ class _Partition:
 SettingsFresh = Callable[[], Awaitable[bool]]
 
 
+@dataclass(kw_only=True, eq=False)
 class DoorbellDesk(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(
-        self,
-        *,
-        kafka: KafkaSettings,
-        topic: str,
-        group_id: str,
-        client_id: str,
-        platform: Platform,
-        registry: ConnectionRegistry,
-        poller: Poller,
-        settings_fresh: SettingsFresh,
-        owned_changed: Callable[[], None] = lambda: None,
-        wake_push: Callable[[], None] = lambda: None,
-        retry_initial_seconds: float = 1.0,
-        round_interval_seconds: float = 0.5,
-        retry_max_seconds: float = 60.0,
-        handover_seconds: float = 30.0,
-        max_records: int = 2000,
-    ) -> None:
-        self.kafka = kafka
-        self.topic = topic
-        self.group_id = group_id
-        self.client_id = client_id
-        self.platform = platform
-        self.registry = registry
-        self.poller = poller
-        self.settings_fresh = settings_fresh
-        self.owned_changed = owned_changed
-        self.wake_push = wake_push
-        self.retry_initial_seconds = retry_initial_seconds
-        self.round_interval_seconds = round_interval_seconds
-        """Shortest time between two rounds for one connection: doorbells that arrive meanwhile
-        wait and share the next search (a burst of webhooks costs a search per interval, not one
-        per round trip of the desk)."""
-        self.retry_max_seconds = retry_max_seconds
-        self.handover_seconds = handover_seconds
-        self.max_records = max_records
-        self.consumer: AIOKafkaConsumer | None = None
-        self.partitions: list[int] = []
-        self.assigned: set[int] = set()
-        self._tracked: dict[int, _Partition] = {}
-        self._waiting: dict[str, _Waiting] = {}
-        self._workers: dict[str, asyncio.Task[None]] = {}
-        self._last_round: dict[str, float] = {}
-        self._loop_task: asyncio.Task[None] | None = None
-        self._commit_lock = asyncio.Lock()
-        self.rounds = 0
-        self.answered = 0
-        """Webhook doorbells answered (their orders searched for and published) since start."""
-        self.rebalances = 0
+    kafka: KafkaSettings
+    topic: str
+    group_id: str
+    client_id: str
+    platform: Platform
+    registry: ConnectionRegistry
+    poller: Poller
+    settings_fresh: SettingsFresh
+    owned_changed: Callable[[], None] = lambda: None
+    wake_push: Callable[[], None] = lambda: None
+    retry_initial_seconds: float = 1.0
+    round_interval_seconds: float = 0.5
+    """Shortest time between two rounds for one connection: doorbells that arrive meanwhile
+    wait and share the next search (a burst of webhooks costs a search per interval, not one
+    per round trip of the desk)."""
+    retry_max_seconds: float = 60.0
+    handover_seconds: float = 30.0
+    max_records: int = 2000
+    consumer: AIOKafkaConsumer | None = field(default=None, init=False)
+    partitions: list[int] = field(default_factory=list, init=False)
+    assigned: set[int] = field(default_factory=set, init=False)
+    _tracked: dict[int, _Partition] = field(default_factory=dict, init=False)
+    _waiting: dict[str, _Waiting] = field(default_factory=dict, init=False)
+    _workers: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
+    _last_round: dict[str, float] = field(default_factory=dict, init=False)
+    _loop_task: asyncio.Task[None] | None = field(default=None, init=False)
+    _commit_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    rounds: int = field(default=0, init=False)
+    answered: int = field(default=0, init=False)
+    """Webhook doorbells answered (their orders searched for and published) since start."""
+    rebalances: int = field(default=0, init=False)
 
     # ------------------------------------------------------------------ ownership
 

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -96,31 +96,21 @@ class FlushReport:
     error: str | None = None
 
 
+@dataclass(eq=False)
 class SyncPusher:
-    def __init__(
-        self,
-        connections: ShopConnections,
-        store: ConnectorStore,
-        catalog: SkuCatalog | None = None,
-        *,
-        debounce_seconds: float = 2.0,
-        retry_seconds: float = 30.0,
-        max_delay_seconds: float = 30.0,
-        owns: Callable[[str], bool] = lambda _cid: True,
-        ring: Callable[[list[str]], Awaitable[None]] | None = None,
-    ) -> None:
-        self.connections = connections
-        self.owns = owns
-        self.ring = ring
-        self.store = store
-        self.catalog = catalog or SkuCatalog()
-        self.debounce_seconds = debounce_seconds
-        self.retry_seconds = retry_seconds
-        self.max_delay_seconds = max_delay_seconds
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._flush_lock = asyncio.Lock()
-        self.reports: list[FlushReport] = []
+    connections: ShopConnections
+    store: ConnectorStore
+    catalog: SkuCatalog = field(default_factory=SkuCatalog)
+    _: KW_ONLY
+    debounce_seconds: float = 2.0
+    retry_seconds: float = 30.0
+    max_delay_seconds: float = 30.0
+    owns: Callable[[str], bool] = lambda _cid: True
+    ring: Callable[[list[str]], Awaitable[None]] | None = None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    reports: list[FlushReport] = field(default_factory=list, init=False)
 
     # ------------------------------------------------------------------ intake (from Kafka)
 

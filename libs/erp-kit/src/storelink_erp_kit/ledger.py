@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 
 from sqlalchemy import and_, bindparam, case, func, insert, select, update
@@ -110,23 +110,17 @@ def _entry(row: object) -> LedgerEntry:
     )
 
 
+@dataclass(eq=False)
 class Ledger:
     """`create_window_seconds`: how long after its attempt is recorded a create may be sent and
     awaited. `landing_grace_seconds`: how long after that an ERP may still store a request it had
     received (an ASSUMPTION: libs/erp-kit/ERP-ASSUMPTIONS.md, "Both")."""
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        *,
-        lease_seconds: float = 60.0,
-        create_window_seconds: float = 45.0,
-        landing_grace_seconds: float = 30.0,
-    ) -> None:
-        self.engine = engine
-        self.lease_seconds = lease_seconds
-        self.create_window_seconds = create_window_seconds
-        self.landing_grace_seconds = landing_grace_seconds
+    engine: AsyncEngine
+    _: KW_ONLY
+    lease_seconds: float = 60.0
+    create_window_seconds: float = 45.0
+    landing_grace_seconds: float = 30.0
 
     async def get(self, key: str) -> LedgerEntry | None:
         async with self.engine.connect() as conn:

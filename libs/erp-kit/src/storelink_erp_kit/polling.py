@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -112,28 +113,18 @@ async def publish_changes(
     return to_send
 
 
+@dataclass(kw_only=True, eq=False)
 class Poller:
     """Polls every connection of this ERP that has stock or price sync on."""
 
-    def __init__(
-        self,
-        *,
-        erp: ErpSystem,
-        connections: Callable[[], list[ConnectionConfigured]],
-        client_for: Callable[[ConnectionConfigured], ErpClient],
-        observed: ObservedValues,
-        publisher: EventPublisher,
-        interval_seconds: float,
-        rounds: PollRounds | None = None,
-    ) -> None:
-        self.erp = erp
-        self.connections = connections
-        self.client_for = client_for
-        self.observed = observed
-        self.publisher = publisher
-        self.interval_seconds = interval_seconds
-        self.rounds = rounds
-        """Shared with the other replicas (the adapter's database): only one of them polls a round."""
+    erp: ErpSystem
+    connections: Callable[[], list[ConnectionConfigured]]
+    client_for: Callable[[ConnectionConfigured], ErpClient]
+    observed: ObservedValues
+    publisher: EventPublisher
+    interval_seconds: float
+    rounds: PollRounds | None = None
+    """Shared with the other replicas (the adapter's database): only one of them polls a round."""
 
     async def poll_connection(self, conn: ConnectionConfigured) -> list[Event]:
         client = self.client_for(conn)

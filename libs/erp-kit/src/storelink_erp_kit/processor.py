@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import takewhile
 from typing import Protocol
@@ -75,23 +75,14 @@ class AttemptPolicy:
         )
 
 
+@dataclass(kw_only=True, eq=False)
 class DocumentProcessor:
-    def __init__(
-        self,
-        *,
-        ledger: Ledger,
-        client_for: ClientFor,
-        publisher: ResultPublisher,
-        owner: str,
-        policy: AttemptPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.ledger = ledger
-        self.client_for = client_for
-        self.publisher = publisher
-        self.owner = owner
-        self.policy = policy or AttemptPolicy()
-        self.sleep = sleep
+    ledger: Ledger
+    client_for: ClientFor
+    publisher: ResultPublisher
+    owner: str
+    policy: AttemptPolicy = field(default_factory=AttemptPolicy)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def process(self, doc: DocumentRequested, caused_by: Envelope | None = None) -> Event:
         """Decide and publish the result. A ledger outage is a TransientError: the consume loop

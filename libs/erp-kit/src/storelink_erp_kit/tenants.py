@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from storelink_contracts import ConnectionConfigured, DocumentRequested, ErpSystem
@@ -20,24 +21,16 @@ from storelink_kit.secrets import SecretBox, SecretError
 ClientFactory = Callable[[dict[str, Any], ConnectionConfigured], ErpClient]
 
 
+@dataclass(kw_only=True, eq=False)
 class ErpClientPool:
     """One client per (tenant, credentials); rebuilt when the credentials change."""
 
-    def __init__(
-        self,
-        *,
-        erp: ErpSystem,
-        registry: ConnectionRegistry,
-        box: SecretBox,
-        factory: ClientFactory,
-        settings_wait_seconds: float = 15.0,
-    ) -> None:
-        self.erp = erp
-        self.settings_wait_seconds = settings_wait_seconds
-        self.registry = registry
-        self.box = box
-        self.factory = factory
-        self._clients: dict[tuple[str, str], ErpClient] = {}
+    erp: ErpSystem
+    registry: ConnectionRegistry
+    box: SecretBox
+    factory: ClientFactory
+    settings_wait_seconds: float = 15.0
+    _clients: dict[tuple[str, str], ErpClient] = field(default_factory=dict, init=False)
 
     async def for_document(self, doc: DocumentRequested) -> ErpClient:
         if self.registry.removed(doc.connection_id):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from faststream.kafka.annotations import KafkaMessage
@@ -70,6 +70,7 @@ def records_of(message: KafkaMessage) -> list[ConsumerRecord[bytes, bytes]]:
     return list(raw) if isinstance(raw, tuple | list) else [raw]
 
 
+@dataclass(eq=False)
 class BatchConsumer(Generic[E]):
     """Decode, dead-letter what cannot be read, hand the rest to `handler` (looked up per batch).
 
@@ -77,23 +78,15 @@ class BatchConsumer(Generic[E]):
     with `strays="skip"` where another consumer's events share the topic by design.
     """
 
-    def __init__(
-        self,
-        broker: KafkaBroker,
-        handler: BatchHandler[E],
-        *,
-        kinds: tuple[type[E], ...],
-        service: str,
-        strays: Strays = "dead_letter",
-    ) -> None:
-        self.broker = broker
-        self.handler = handler
-        self.kinds = kinds
-        self.service = service
-        self.strays = strays
-        self.dead_letters = 0
-        self.consumed = 0
-        """Records whose batch is done (handled or dead-lettered): its offsets may be committed."""
+    broker: KafkaBroker
+    handler: BatchHandler[E]
+    _: KW_ONLY
+    kinds: tuple[type[E], ...]
+    service: str
+    strays: Strays = "dead_letter"
+    dead_letters: int = field(default=0, init=False)
+    consumed: int = field(default=0, init=False)
+    """Records whose batch is done (handled or dead-lettered): its offsets may be committed."""
 
     async def consume(
         self,

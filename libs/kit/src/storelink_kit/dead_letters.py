@@ -153,20 +153,14 @@ def _records(msg: StreamMessage[Any]) -> Sequence[ConsumerRecord[bytes, bytes]]:
     return [raw]
 
 
+@dataclass(eq=False)
 class DeadLetters:
     """A FastStream middleware builder: `broker.add_middleware(DeadLetters(broker, policy, svc))`."""
 
-    def __init__(
-        self,
-        broker: KafkaBroker,
-        policy: RetryPolicy,
-        service: str,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.broker = broker
-        self.policy = policy
-        self.service = service
-        self.sleep = sleep
+    broker: KafkaBroker
+    policy: RetryPolicy
+    service: str
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def __call__(self, msg: Any, /, *, context: ContextRepo) -> _RetryThenDeadLetter:
         return _RetryThenDeadLetter(msg, context=context, owner=self)

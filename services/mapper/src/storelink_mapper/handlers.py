@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -62,31 +62,26 @@ class _Batch:
     effects: list[Callable[[], None]] = field(default_factory=list)
 
 
+@dataclass(eq=False)
 class MapperService:
-    def __init__(
-        self,
-        broker: KafkaBroker,
-        publisher: EventPublisher,
-        registry: ConnectionRegistry,
-        *,
-        service_name: str = "mapper",
-        recency: Recency | None = None,
-        waiting: Waiting | None = None,
-        handover_every: int = 128,
-        ready: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
-        self.broker = broker
-        self.publisher = publisher
-        self.registry = registry
-        self.service_name = service_name
-        self.recency = recency or Recency()
-        self.waiting = waiting or Waiting()
-        self.counters = Counters()
-        self.handover_every = handover_every
-        self.ready = ready
-        """Awaited before each batch is mapped (the app reads the connection settings ahead)."""
-        self.orders = BatchConsumer(broker, self.map_batch, kinds=(OrderReceived,), service=service_name)
-        """The orders topic's consume loop; its `consumed` counts records whose batch is done."""
+    broker: KafkaBroker
+    publisher: EventPublisher
+    registry: ConnectionRegistry
+    _: KW_ONLY
+    service_name: str = "mapper"
+    recency: Recency = field(default_factory=Recency)
+    waiting: Waiting = field(default_factory=Waiting)
+    handover_every: int = 128
+    ready: Callable[[], Awaitable[None]] | None = None
+    """Awaited before each batch is mapped (the app reads the connection settings ahead)."""
+    counters: Counters = field(default_factory=Counters, init=False)
+    orders: BatchConsumer[OrderReceived] = field(init=False)
+    """The orders topic's consume loop; its `consumed` counts records whose batch is done."""
+
+    def __post_init__(self) -> None:
+        self.orders = BatchConsumer(
+            self.broker, self.map_batch, kinds=(OrderReceived,), service=self.service_name
+        )
 
     # ------------------------------------------------------------------ orders
 
