@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import takewhile
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -56,6 +56,19 @@ LEASE_POLL_SECONDS = 0.25
 
 ClientFor = Callable[[DocumentRequested], Awaitable[ErpClient]]
 """Resolves the tenant's ERP client (credentials from its settings); raises ErpError if it cannot."""
+
+
+def _echoed(doc: DocumentRequested) -> dict[str, Any]:
+    """What a result repeats of its request, so that control and the shop can file it."""
+    return {
+        "tenant_id": doc.tenant_id,
+        "connection_id": doc.connection_id,
+        "idempotency_key": doc.idempotency_key,
+        "kind": doc.kind,
+        "erp": doc.erp,
+        "order_external_id": doc.order_external_id,
+        "settings_version": doc.settings_version,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,16 +280,10 @@ class DocumentProcessor:
         self, doc: DocumentRequested, ref: ErpDocumentRef, *, already_existed: bool
     ) -> DocumentCreated:
         return DocumentCreated(
-            tenant_id=doc.tenant_id,
-            connection_id=doc.connection_id,
-            idempotency_key=doc.idempotency_key,
-            kind=doc.kind,
-            erp=doc.erp,
+            **_echoed(doc),
             erp_document_id=ref.erp_id,
             erp_number=ref.number,
             fiscal=ref.fiscal,
-            settings_version=doc.settings_version,
-            order_external_id=doc.order_external_id,
             created_at=datetime.now(UTC),
             already_existed=already_existed,
         )
@@ -285,13 +292,7 @@ class DocumentProcessor:
         self, doc: DocumentRequested, exc: ErpError, *, attempts: int, retryable: bool
     ) -> DocumentFailed:
         return DocumentFailed(
-            tenant_id=doc.tenant_id,
-            connection_id=doc.connection_id,
-            idempotency_key=doc.idempotency_key,
-            kind=doc.kind,
-            erp=doc.erp,
-            order_external_id=doc.order_external_id,
-            settings_version=doc.settings_version,
+            **_echoed(doc),
             reason=exc.reason,
             code=exc.code,
             retryable=retryable,

@@ -48,11 +48,13 @@ class Api:
             base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=60.0
         )
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def call(self, method: str, path: str, *, query: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """`query`: the filters given (an option left out, None or "", is not sent)."""
         import httpx
 
+        params = {k: v for k, v in (query or {}).items() if v not in (None, "")}
         try:
-            response = self.client.request(method, path, **kwargs)
+            response = self.client.request(method, path, params=params, **kwargs)
         except httpx.TransportError as exc:
             _fail(f"cannot reach the control API at {self.client.base_url}: {type(exc).__name__}")
         if response.status_code >= 400:
@@ -356,8 +358,7 @@ def connections_list(
     as_json: AsJson = False,
 ) -> None:
     """List the connections this token may see."""
-    params = {"tenant_id": tenant_id} if tenant_id else {}
-    rows = Api(url, token).call("GET", "/v1/connections", params=params)
+    rows = Api(url, token).call("GET", "/v1/connections", query={"tenant_id": tenant_id})
     if as_json:
         _print_json(rows)
         return
@@ -544,13 +545,9 @@ def dlq_list(
     as_json: AsJson = False,
 ) -> None:
     """List dead letters (not yet replayed ones unless --include-replayed)."""
-    params: dict[str, Any] = {"include_replayed": include_replayed}
-    if connection_id:
-        params["connection_id"] = connection_id
-    if topic:
-        params["original_topic"] = topic
+    query = {"include_replayed": include_replayed, "connection_id": connection_id, "original_topic": topic}
     _print_rows(
-        Api(url, token).call("GET", "/v1/dead-letters", params=params),
+        Api(url, token).call("GET", "/v1/dead-letters", query=query),
         as_json,
         "dead letters",
         ("id", "connection", "topic", "type", "error", "failed at", "replayed"),
@@ -605,11 +602,9 @@ def attention_list(
     as_json: AsJson = False,
 ) -> None:
     """List open needs-attention items with their reasons."""
-    params: dict[str, Any] = {"include_resolved": include_resolved}
-    if connection_id:
-        params["connection_id"] = connection_id
+    query = {"include_resolved": include_resolved, "connection_id": connection_id}
     _print_rows(
-        Api(url, token).call("GET", "/v1/attention", params=params),
+        Api(url, token).call("GET", "/v1/attention", query=query),
         as_json,
         "needs attention",
         ("id", "connection", "order", "reasons", "settings version", "resolved"),
@@ -659,10 +654,8 @@ def documents_list(
     as_json: AsJson = False,
 ) -> None:
     """ERP documents, newest first (created with number and fiscal codes, or failed with why)."""
-    params: dict[str, Any] = {"state": "failed"} if failed else {}
-    if connection_id:
-        params["connection_id"] = connection_id
-    rows = Api(url, token).call("GET", "/v1/documents", params=params)
+    query = {"state": "failed" if failed else None, "connection_id": connection_id}
+    rows = Api(url, token).call("GET", "/v1/documents", query=query)
     if as_json:
         _print_json(rows)
         return

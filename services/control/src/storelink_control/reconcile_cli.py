@@ -86,7 +86,7 @@ def reconcile(
         report = api.call(
             "POST" if attention else "GET",
             f"/v1/connections/{connection_id}/reconciliation" + ("/attention" if attention else ""),
-            params={"from": first, "to": last},
+            query={"from": first, "to": last},
             timeout=None,
         )
     if as_json:

@@ -107,7 +107,7 @@ def replay_range(
     err = Console(stderr=True)
     with err.status("reading the shop, the hub and the ERP…"):
         answer = api.call(
-            "GET", f"/v1/connections/{connection_id}/replay", params={"from": first, "to": last}, timeout=None
+            "GET", f"/v1/connections/{connection_id}/replay", query={"from": first, "to": last}, timeout=None
         )
     if not as_json:
         for line in range_lines(answer):

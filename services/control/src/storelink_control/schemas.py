@@ -467,13 +467,18 @@ class ErrorOut(BaseModel):
 # --------------------------------------------------------------------------- documents, timeline, ERP test
 
 
-class DocumentOut(BaseModel):
+class DocumentOfOrder(BaseModel):
+    """Which document of which order: what every document listing starts with."""
+
     idempotency_key: str
     tenant_id: str
     connection_id: str
     order_external_id: str
     order_number: str | None
     kind: str
+
+
+class DocumentOut(DocumentOfOrder):
     state: Literal["created", "failed"]
     erp_document_id: str | None
     erp_number: str | None

@@ -63,8 +63,8 @@ def shadow_list(
 
     from storelink_control.cli import DEFAULT_URL, Api
 
-    params = {"connection_id": connection_id} if connection_id else {}
-    rows = Api(url or DEFAULT_URL, token).call("GET", "/v1/documents/would-send", params=params)
+    query = {"connection_id": connection_id}
+    rows = Api(url or DEFAULT_URL, token).call("GET", "/v1/documents/would-send", query=query)
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return

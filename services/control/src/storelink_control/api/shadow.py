@@ -7,25 +7,20 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from storelink_control.api.common import AUTH
 from storelink_control.auth import Caller
 from storelink_control.control import Control, get_control
 from storelink_control.db.tables import DocumentRequest, OrderSeen
+from storelink_control.schemas import DocumentOfOrder
 
 router = APIRouter(prefix="/v1", responses=AUTH, tags=["documents"])
 Ctl = Annotated[Control, Depends(get_control)]
 
 
-class WouldSendOut(BaseModel):
-    idempotency_key: str
-    tenant_id: str
-    connection_id: str
-    order_external_id: str
-    order_number: str | None
-    kind: str
+class WouldSendOut(DocumentOfOrder):
     erp: str
     gross: str = Field(description="The document's gross total, a decimal string")
     currency: str
