@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from storelink_control.cli import Api
+from storelink_control.cli import Api, _credentials
 
 
 def test_filters_left_out_are_not_sent_and_given_ones_are() -> None:
@@ -21,3 +21,9 @@ def test_filters_left_out_are_not_sent_and_given_ones_are() -> None:
 
     assert dict(seen[0].params) == {"include_resolved": "false"}
     assert dict(seen[1].params) == {"state": "failed", "connection_id": "c-1"}
+
+
+def test_credentials_are_kept_as_typed() -> None:
+    """A token like 0012 or a password like true must reach the ERP as typed, not as JSON values."""
+    given = ["token=0012", "password=true", "username=a=b"]
+    assert _credentials(given, "--erp-credential") == {"token": "0012", "password": "true", "username": "a=b"}

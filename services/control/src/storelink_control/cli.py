@@ -115,6 +115,20 @@ def _pairs(items: list[str] | None, what: str, *, as_json: bool = True) -> dict[
     return out
 
 
+def _credentials(items: list[str] | None, what: str) -> dict[str, str]:
+    """Credentials are text as typed (`0012` stays `0012`, `true` stays `true`)."""
+    return {key: str(value) for key, value in _pairs(items, what, as_json=False).items()}
+
+
+def _test(api: Api, path: str, asking: str) -> None:
+    """Run a connection test and say its verdict; exit 2 unless it passed (or cannot be tested)."""
+    with console.status(asking):
+        result = api.call("POST", path)
+    console.print(verdict_line(result["verdict"], result["message"]), soft_wrap=True)
+    if result["verdict"] not in ("ok", "unsupported"):
+        raise typer.Exit(2)
+
+
 def _print_json(data: Any) -> None:
     console.print_json(json.dumps(data, default=str))
 
@@ -206,7 +220,7 @@ def tenants_add(
         "oss_registered": oss,
         "fiscal_verification": fiscal,
     }
-    creds = {k: str(v) for k, v in _pairs(erp_credential, "--erp-credential").items()}
+    creds = _credentials(erp_credential, "--erp-credential")
     if creds:
         company["erp_credentials"] = creds
     tenant = Api(url, token).call("POST", "/v1/tenants", json={"tenant_id": tenant_id, "company": company})
@@ -243,7 +257,7 @@ def tenants_edit(
         "fiscal_verification": fiscal,
     }
     company.update({k: v for k, v in changes.items() if v is not None})
-    creds = {k: str(v) for k, v in _pairs(erp_credential, "--erp-credential").items()}
+    creds = _credentials(erp_credential, "--erp-credential")
     if creds:
         company["erp_credentials"] = creds
     api.call("PUT", f"/v1/tenants/{tenant_id}/company", json={"company": company})
@@ -253,11 +267,7 @@ def tenants_edit(
 @tenants_app.command("test-erp")
 def tenants_test_erp(tenant_id: str, url: Url = DEFAULT_URL, token: Token = None) -> None:
     """Test ERP connection: do the saved ERP credentials work?"""
-    with console.status("asking the ERP…"):
-        result = Api(url, token).call("POST", f"/v1/tenants/{tenant_id}/test-erp")
-    console.print(verdict_line(result["verdict"], result["message"]), soft_wrap=True)
-    if result["verdict"] not in ("ok", "unsupported"):
-        raise typer.Exit(2)
+    _test(Api(url, token), f"/v1/tenants/{tenant_id}/test-erp", "asking the ERP…")
 
 
 @tenants_app.command("token")
@@ -337,7 +347,7 @@ def connections_add(
     token: Token = None,
 ) -> None:
     """Add a shop connection; prints the webhook URL (shown only this once)."""
-    credentials: dict[str, str] = {**_pairs(credential, "--credential", as_json=False), "api_key": api_key}
+    credentials = {**_credentials(credential, "--credential"), "api_key": api_key}
     body = {
         "platform": platform,
         "description": description,
@@ -427,7 +437,7 @@ def connections_edit(
 ) -> None:
     """Change settings; a real change makes a new version that every service picks up."""
     body = _pairs(setting, "--set")
-    creds = {k: str(v) for k, v in _pairs(credential, "--credential").items()}
+    creds = _credentials(credential, "--credential")
     if creds:
         body["credentials"] = creds
     if not body:
@@ -439,11 +449,7 @@ def connections_edit(
 @connections_app.command("test")
 def connections_test(connection_id: str, url: Url = DEFAULT_URL, token: Token = None) -> None:
     """Test connection: ask the shop whether the saved credentials work."""
-    with console.status("asking the shop…"):
-        result = Api(url, token).call("POST", f"/v1/connections/{connection_id}/test")
-    console.print(verdict_line(result["verdict"], result["message"]), soft_wrap=True)
-    if result["verdict"] not in ("ok", "unsupported"):
-        raise typer.Exit(2)
+    _test(Api(url, token), f"/v1/connections/{connection_id}/test", "asking the shop…")
 
 
 VERDICT_LABELS = {
