@@ -6,15 +6,18 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVarTuple
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from storelink_control.control import Control, get_control
 from storelink_control.db.tables import ApiToken, AuditEntry
+
+Row = TypeVarTuple("Row")
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `storelink control token` or /v1/tokens")
 
@@ -32,6 +35,11 @@ class Principal:
 
     def can_see(self, tenant_id: str | None) -> bool:
         return self.tenant_id is None or tenant_id == self.tenant_id
+
+    def own(self, query: Select[*Row], tenant_column: QueryableAttribute[Any]) -> Select[*Row]:
+        """`query` narrowed to this caller's tenant (an operator sees every tenant): the one place
+        a listing is kept inside its tenant."""
+        return query if self.tenant_id is None else query.where(tenant_column == self.tenant_id)
 
     @property
     def actor(self) -> str:

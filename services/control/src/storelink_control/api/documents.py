@@ -65,8 +65,7 @@ def _documents_query(caller: Principal, state: str | None, connection_id: str | 
         (OrderSeen.connection_id == DocumentState.connection_id)
         & (OrderSeen.external_id == DocumentState.order_external_id),
     )
-    if caller.tenant_id is not None:
-        query = query.where(DocumentState.tenant_id == caller.tenant_id)
+    query = caller.own(query, DocumentState.tenant_id)
     if state is not None:
         query = query.where(DocumentState.state == state)
     if connection_id is not None:
@@ -98,8 +97,7 @@ async def retry_documents(control: Control, caller: Principal, body: DocumentRet
     skipped: dict[str, str] = {}
     async with control.sessions() as session, session.begin():
         query = select(DocumentState).where(DocumentState.state == "failed")
-        if caller.tenant_id is not None:
-            query = query.where(DocumentState.tenant_id == caller.tenant_id)
+        query = caller.own(query, DocumentState.tenant_id)
         if body.connection_id is not None:
             query = query.where(DocumentState.connection_id == body.connection_id)
         if body.idempotency_key is not None:
@@ -152,8 +150,7 @@ async def timelines(
     out: list[OrderTimeline] = []
     async with control.sessions() as session:
         query = select(OrderSeen).where(or_(OrderSeen.number == wanted, OrderSeen.external_id == wanted))
-        if caller.tenant_id is not None:
-            query = query.where(OrderSeen.tenant_id == caller.tenant_id)
+        query = caller.own(query, OrderSeen.tenant_id)
         if connection_id is not None:
             query = query.where(OrderSeen.connection_id == connection_id)
         for order in (await session.scalars(query.order_by(OrderSeen.received_at.desc()))).all():

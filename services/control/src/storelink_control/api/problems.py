@@ -28,8 +28,7 @@ Ctl = Annotated[Control, Depends(get_control)]
 
 def _dead_letter_query(caller: Principal, flt: DeadLetterFilter) -> Any:
     query = select(DeadLetter).order_by(DeadLetter.id)
-    if caller.tenant_id is not None:
-        query = query.where(DeadLetter.tenant_id == caller.tenant_id)
+    query = caller.own(query, DeadLetter.tenant_id)
     if flt.connection_id is not None:
         query = query.where(DeadLetter.connection_id == flt.connection_id)
     if flt.original_topic is not None:
@@ -67,7 +66,7 @@ async def replay_one_dead_letter(dead_letter_id: RowId, caller: Caller, control:
     """Send the original record back to its original topic."""
     async with control.sessions() as session, session.begin():
         row = await session.get(DeadLetter, dead_letter_id)
-        if row is None or (caller.tenant_id is not None and row.tenant_id != caller.tenant_id):
+        if row is None or not caller.can_see(row.tenant_id):
             raise NotFound(f"dead letter {dead_letter_id}")
         reason = await replay_dead_letter(control, row)
     if reason:
@@ -90,8 +89,7 @@ async def replay_dead_letters(body: DeadLetterFilter, caller: Caller, control: C
 
 def _attention_query(caller: Principal, connection_id: str | None, include_resolved: bool) -> Any:
     query = select(AttentionItem).order_by(AttentionItem.id)
-    if caller.tenant_id is not None:
-        query = query.where(AttentionItem.tenant_id == caller.tenant_id)
+    query = caller.own(query, AttentionItem.tenant_id)
     if connection_id is not None:
         query = query.where(AttentionItem.connection_id == connection_id)
     if not include_resolved:

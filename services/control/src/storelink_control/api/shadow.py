@@ -46,8 +46,7 @@ async def would_send(
         )
         .where(DocumentRequest.shadow.is_(True))
     )
-    if caller.tenant_id is not None:
-        query = query.where(DocumentRequest.tenant_id == caller.tenant_id)
+    query = caller.own(query, DocumentRequest.tenant_id)
     if connection_id is not None:
         query = query.where(DocumentRequest.connection_id == connection_id)
     query = query.order_by(DocumentRequest.requested_at.desc()).limit(limit)

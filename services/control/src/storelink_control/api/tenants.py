@@ -48,8 +48,7 @@ async def list_tenants(caller: Caller, control: Ctl) -> list[TenantOut]:
     """Every tenant for an operator; a tenant's token sees only its own."""
     async with control.sessions() as session:
         query = select(Tenant).order_by(Tenant.id)
-        if caller.tenant_id is not None:
-            query = query.where(Tenant.id == caller.tenant_id)
+        query = caller.own(query, Tenant.id)
         return [tenant_out(t) for t in (await session.scalars(query)).all()]
 
 
@@ -93,8 +92,7 @@ async def create_token(body: TokenCreate, caller: Caller, control: Ctl) -> Token
 async def list_tokens(caller: Caller, control: Ctl) -> list[TokenOut]:
     async with control.sessions() as session:
         query = select(ApiToken).order_by(ApiToken.created_at)
-        if caller.tenant_id is not None:
-            query = query.where(ApiToken.tenant_id == caller.tenant_id)
+        query = caller.own(query, ApiToken.tenant_id)
         return [token_out(r) for r in (await session.scalars(query)).all()]
 
 
