@@ -29,7 +29,7 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_database(postgres_server: str) -> str:
     """One database for the session; each test empties the tables (CREATE DATABASE is slow)."""
-    return _fresh_pg_database(postgres_server)
+    return fresh_postgresql_database(postgres_server)
 
 
 def sqlite_url(tmp_path: Path) -> str:
@@ -72,7 +72,7 @@ def _in_thread(coro: Any) -> None:
         raise errors[0]
 
 
-def _fresh_pg_database(server: str) -> str:
+def fresh_postgresql_database(server: str) -> str:
     name = "t" + uuid.uuid4().hex[:12]
 
     async def create() -> None:

@@ -137,7 +137,7 @@ async def test_a_ledger_made_before_the_call_deadline_gets_the_column(tmp_path: 
         )
         await conn.execute(text("INSERT INTO storelink_schema_migrations VALUES (1, 'document ledger', 0.0)"))
     try:
-        assert await migrate(engine) == ["0001"]
+        assert await migrate(engine) == ["0001", "0002"]
         assert await migrate(engine) == []
         async with engine.connect() as conn:
             tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))

@@ -19,6 +19,7 @@ from typing import Any
 from storelink_connector_kit.platform import MappingProblem, OrderContext, ShopPlatform
 from storelink_connector_kit.store import ConnectorStore
 from storelink_contracts import Event, OrderNeedsAttention, OrderReceived
+from storelink_kit.database import EPOCH
 from storelink_kit.publishing import EventPublisher
 
 log = logging.getLogger("storelink.connector.orders")
@@ -129,7 +130,7 @@ class OrderIngest:
             if fresh or watermark is not None:
                 await self.store.remember_orders(
                     ctx.connection_id,
-                    [(key, digest, updated or _epoch()) for key, (_, digest, updated) in fresh.items()],
+                    [(key, digest, updated or EPOCH) for key, (_, digest, updated) in fresh.items()],
                     watermark=watermark,
                 )
         for key, (event, _, _) in fresh.items():
@@ -165,9 +166,3 @@ class OrderIngest:
             by_origin.setdefault(origin, []).append((event, None))
         acks = [await self.publisher.submit(events, origin=origin) for origin, events in by_origin.items()]
         await asyncio.gather(*acks)
-
-
-def _epoch() -> datetime:
-    from storelink_connector_kit.store import from_us
-
-    return from_us(0)

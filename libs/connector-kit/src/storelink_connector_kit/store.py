@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     MetaData,
     String,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storelink_kit.database import make_engine
+from storelink_kit.database import Instant, make_engine
 from storelink_kit.migrations import Schema, upgrade
 
 metadata = MetaData()
@@ -40,7 +39,7 @@ watermarks = Table(
     "connector_watermarks",
     metadata,
     Column("connection_id", String(200), primary_key=True),
-    Column("since_us", BigInteger, nullable=False),
+    Column("since_us", Instant, nullable=False),
 )
 
 orders_seen = Table(
@@ -49,7 +48,7 @@ orders_seen = Table(
     Column("connection_id", String(200), primary_key=True),
     Column("external_id", String(200), primary_key=True),
     Column("content_hash", String(64), nullable=False),
-    Column("updated_us", BigInteger, nullable=False),
+    Column("updated_us", Instant, nullable=False),
 )
 
 sync_state = Table(
@@ -59,17 +58,17 @@ sync_state = Table(
     Column("kind", String(200), primary_key=True),
     Column("sku", String(300), primary_key=True),
     Column("wanted", Text, nullable=False),
-    Column("wanted_as_of_us", BigInteger, nullable=False),
+    Column("wanted_as_of_us", Instant, nullable=False),
     Column("meta", Text, nullable=False, default=""),
     Column("sent", Text, nullable=True),
-    Column("sent_as_of_us", BigInteger, nullable=True),
+    Column("sent_as_of_us", Instant, nullable=True),
 )
 
 poll_due = Table(
     "connector_poll_due",
     metadata,
     Column("connection_id", String(200), primary_key=True),
-    Column("due_us", BigInteger, nullable=False),
+    Column("due_us", Instant, nullable=False),
 )
 """When each connection's next safety-net poll is due: whichever replica owns the connection then
 (after a restart or a rebalance) polls at that time, not at once."""
@@ -81,7 +80,7 @@ parked = Table(
     Column("kind", String(200), primary_key=True),
     Column("sku", String(300), primary_key=True),
     Column("reason", Text, nullable=False),
-    Column("since_us", BigInteger, nullable=False),
+    Column("since_us", Instant, nullable=False),
 )
 
 
@@ -90,20 +89,6 @@ SCHEMA = Schema(
     scripts=Path(__file__).resolve().parent / "migrations",
     version_table="storelink_connector_store_version",
 )
-
-
-def to_us(when: datetime) -> int:
-    """Microseconds since the epoch: exact, comparable, one column type everywhere."""
-    if when.tzinfo is None:
-        raise ValueError("naive datetime")
-    delta = when.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_us(us: int) -> datetime:
-    from datetime import timedelta
-
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +117,9 @@ class ConnectorStore:
 
     async def watermark(self, connection_id: str) -> datetime | None:
         async with self.engine.connect() as conn:
-            us = await conn.scalar(
+            return await conn.scalar(
                 select(watermarks.c.since_us).where(watermarks.c.connection_id == connection_id)
             )
-        return from_us(us) if us is not None else None
 
     async def set_watermark(self, connection_id: str, since: datetime) -> None:
         """Only ever moves forward."""
@@ -143,7 +127,7 @@ class ConnectorStore:
             await conn.execute(self._watermark_upsert(connection_id, since))
 
     def _watermark_upsert(self, connection_id: str, since: datetime) -> Any:
-        stmt = self._insert(watermarks).values(connection_id=connection_id, since_us=to_us(since))
+        stmt = self._insert(watermarks).values(connection_id=connection_id, since_us=since)
         return stmt.on_conflict_do_update(
             index_elements=[watermarks.c.connection_id],
             set_={"since_us": stmt.excluded.since_us},
@@ -152,11 +136,13 @@ class ConnectorStore:
 
     async def poll_due(self, connection_id: str) -> datetime | None:
         async with self.engine.connect() as conn:
-            us = await conn.scalar(select(poll_due.c.due_us).where(poll_due.c.connection_id == connection_id))
-        return from_us(us) if us is not None else None
+            when = await conn.scalar(
+                select(poll_due.c.due_us).where(poll_due.c.connection_id == connection_id)
+            )
+        return when
 
     async def set_poll_due(self, connection_id: str, due: datetime) -> None:
-        stmt = self._insert(poll_due).values(connection_id=connection_id, due_us=to_us(due))
+        stmt = self._insert(poll_due).values(connection_id=connection_id, due_us=due)
         stmt = stmt.on_conflict_do_update(
             index_elements=[poll_due.c.connection_id], set_={"due_us": stmt.excluded.due_us}
         )
@@ -186,7 +172,7 @@ class ConnectorStore:
     ) -> None:
         """Remember what was published and move the watermark, in ONE transaction per batch."""
         rows = [
-            {"connection_id": connection_id, "external_id": e, "content_hash": h, "updated_us": to_us(u)}
+            {"connection_id": connection_id, "external_id": e, "content_hash": h, "updated_us": u}
             for e, h, u in seen
         ]
         if not rows and watermark is None:
@@ -219,7 +205,7 @@ class ConnectorStore:
                 "kind": kind,
                 "sku": w.sku,
                 "wanted": w.value,
-                "wanted_as_of_us": to_us(w.as_of),
+                "wanted_as_of_us": w.as_of,
                 "meta": w.meta,
             }
             for w in newest.values()
@@ -250,7 +236,7 @@ class ConnectorStore:
         )
         async with self.engine.connect() as conn:
             rows = await conn.execute(query.order_by(sync_state.c.sku))
-            return [Wanted(r.sku, r.wanted, from_us(r.wanted_as_of_us), r.meta) for r in rows]
+            return [Wanted(r.sku, r.wanted, r.wanted_as_of_us, r.meta) for r in rows]
 
     async def wanted(self, connection_id: str, kind: str) -> dict[str, str]:
         """Every wanted value (sent or not), by sku."""
@@ -285,7 +271,7 @@ class ConnectorStore:
             )
             .values(sent=bindparam("v"), sent_as_of_us=bindparam("a"))
         )
-        rows = [{"c": connection_id, "k": kind, "s": w.sku, "v": w.value, "a": to_us(w.as_of)} for w in sent]
+        rows = [{"c": connection_id, "k": kind, "s": w.sku, "v": w.value, "a": w.as_of} for w in sent]
         async with self.engine.begin() as conn:
             await conn.execute(stmt, rows)
 
@@ -327,7 +313,7 @@ class ConnectorStore:
                             "kind": kind,
                             "sku": s,
                             "reason": reasons[s],
-                            "since_us": to_us(now),
+                            "since_us": now,
                         }
                         for s in new
                     ],

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import (
     Column,
-    Float,
     Integer,
     MetaData,
     String,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storelink_kit.database import EpochSeconds
 from storelink_kit.migrations import Schema, upgrade
 
 metadata = MetaData()
@@ -36,16 +36,16 @@ document_ledger = Table(
     Column("state", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("lease_owner", String(200), nullable=True),
-    Column("lease_until", Float, nullable=True),
+    Column("lease_until", EpochSeconds, nullable=True),
     Column("erp_document_id", String(200), nullable=True),
     Column("erp_number", String(200), nullable=True),
     Column("fiscal_zoi", String(100), nullable=True),
     Column("fiscal_eor", String(100), nullable=True),
     Column("error_code", String(100), nullable=True),
     Column("error_reason", Text, nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    Column("call_deadline", Float, nullable=True),
+    Column("created_at", EpochSeconds, nullable=False),
+    Column("updated_at", EpochSeconds, nullable=False),
+    Column("call_deadline", EpochSeconds, nullable=True),
 )
 
 observed_values = Table(
@@ -54,7 +54,7 @@ observed_values = Table(
     Column("scope", String(400), nullable=False),
     Column("item", String(400), nullable=False),
     Column("value", String(400), nullable=False),
-    Column("observed_at", Float, nullable=False),
+    Column("observed_at", EpochSeconds, nullable=False),
     UniqueConstraint("scope", "item", name="uq_erp_observed_values_scope_item"),
 )
 
@@ -62,7 +62,7 @@ poll_rounds = Table(
     "erp_poll_rounds",
     metadata,
     Column("scope", String(400), primary_key=True),
-    Column("due_at", Float, nullable=False),
+    Column("due_at", EpochSeconds, nullable=False),
 )
 """When an ERP account's next stock/price round is due: one replica claims it, the others skip it."""
 

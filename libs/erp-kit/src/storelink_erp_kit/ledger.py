@@ -18,13 +18,19 @@ from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storelink_contracts import DocumentRequested, FiscalCodes
 from storelink_erp_kit.client import ErpDocumentRef
 from storelink_erp_kit.database import document_ledger as t
+from storelink_kit.database import EpochSeconds, to_the_micro
+
+
+def _now() -> float:
+    """The ledger's clock, to the microsecond its columns keep (`EpochSeconds`)."""
+    return to_the_micro(time.time())
 
 
 class State(StrEnum):
@@ -132,8 +138,8 @@ class Ledger:
 
         Raises LeaseHeld while another owner's lease runs or the last create may still land.
         """
-        now = time.time()
-        until = now + self.lease_seconds
+        now = _now()
+        until = to_the_micro(now + self.lease_seconds)
         existing = await self.get(doc.idempotency_key)
         if existing is not None:
             return await self._take(existing, owner, now, until)
@@ -177,8 +183,8 @@ class Ledger:
         and the documents claimed. When another worker inserts one of the keys meanwhile, nothing is
         claimed (the transaction rolls back) and every document goes the one-by-one way.
         """
-        now = time.time()
-        deadline = now + self.create_window_seconds
+        now = _now()
+        deadline = to_the_micro(now + self.create_window_seconds)
         keys = [doc.idempotency_key for group in groups for doc in group]
         async with self.engine.connect() as conn:  # read apart from the write: SQLite cannot upgrade it
             seen = set(await conn.scalars(select(t.c.idempotency_key).where(t.c.idempotency_key.in_(keys))))
@@ -202,7 +208,7 @@ class Ledger:
                 "state": State.PENDING.value,
                 "attempts": 1,
                 "lease_owner": owner,
-                "lease_until": deadline + self.landing_grace_seconds,
+                "lease_until": to_the_micro(deadline + self.landing_grace_seconds),
                 "call_deadline": deadline,
                 "created_at": now,
                 "updated_at": now,
@@ -220,7 +226,7 @@ class Ledger:
         """`mark_created` for many keys in one transaction."""
         if not created:
             return
-        now = time.time()
+        now = _now()
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(t)
@@ -285,8 +291,8 @@ class Ledger:
         Returns the call's deadline (the create is not sent after it); the lease now outlives the
         call by the grace. Raises LeaseLost when another worker has taken the key meanwhile.
         """
-        now = time.time()
-        deadline = now + self.create_window_seconds
+        now = _now()
+        deadline = to_the_micro(now + self.create_window_seconds)
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(t)
@@ -300,7 +306,7 @@ class Ledger:
                 .values(
                     attempts=t.c.attempts + 1,
                     call_deadline=deadline,
-                    lease_until=deadline + self.landing_grace_seconds,
+                    lease_until=to_the_micro(deadline + self.landing_grace_seconds),
                     updated_at=now,
                 )
             )
@@ -324,7 +330,7 @@ class Ledger:
                     lease_owner=None,
                     lease_until=None,
                     call_deadline=None,
-                    updated_at=time.time(),
+                    updated_at=_now(),
                 )
             )
 
@@ -341,7 +347,7 @@ class Ledger:
                     lease_owner=None,
                     lease_until=None,
                     call_deadline=None,
-                    updated_at=time.time(),
+                    updated_at=_now(),
                 )
             )
 
@@ -354,8 +360,12 @@ class Ledger:
         or now, whichever is earlier (this worker sends nothing more for it). Otherwise nothing was
         stored and no one needs to wait.
         """
-        now = time.time()
-        fence = case((t.c.call_deadline > now, now), else_=t.c.call_deadline) if create_may_land else None
+        now = _now()
+        fence = (
+            case((t.c.call_deadline > now, literal(now, EpochSeconds())), else_=t.c.call_deadline)
+            if create_may_land
+            else None
+        )
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(t)

@@ -7,11 +7,64 @@ import fcntl
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sqlalchemy import event, text
+from sqlalchemy import BigInteger, Dialect, TypeDecorator, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROS = 1_000_000
+
+
+def micros(when: datetime) -> int:
+    """Microseconds since the Unix epoch: how every database of the hub stores a point in time."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given to the database: a stored time must say its zone")
+    delta = when - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
+
+
+def from_micros(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+class Instant(TypeDecorator[datetime]):
+    """A point in time in every database of the hub (control, the ERP ledger, the connector store):
+    microseconds since the Unix epoch in a 64-bit integer. Exact, ordered as numbers, the same in
+    SQLite and PostgreSQL, with no zone to lose (SQLite keeps DATETIME as text without one). In
+    Python an aware datetime in UTC."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
+        return None if value is None else micros(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_micros(value)
+
+
+class EpochSeconds(TypeDecorator[float]):
+    """The same encoding as `Instant`, seen from a module whose clock is `time.time()` (the ERP
+    ledger's leases and deadlines): epoch seconds in Python, kept to the microsecond."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: float | None, dialect: Dialect) -> int | None:
+        return None if value is None else round(value * MICROS)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> float | None:
+        return None if value is None else value / MICROS
+
+
+def to_the_micro(seconds: float) -> float:
+    """`seconds` as an `EpochSeconds` column gives it back: what a module keeps and compares equals
+    what it stored."""
+    return round(seconds * MICROS) / MICROS
+
 
 SQLITE_BUSY_TIMEOUT_S = 30
 SQLITE_CACHE_KIB = 16 * 1024

@@ -9,10 +9,13 @@ turns, and the later ones find the schema at head.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -73,3 +76,38 @@ def run_environment(target_metadata: MetaData) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+TimeSource = Literal["datetime", "epoch_seconds"]
+
+_AS_MICROS: dict[tuple[str, TimeSource], str] = {
+    # PostgreSQL: extract(epoch ...) is numeric (exact to the microsecond) since version 14
+    ("postgresql", "datetime"): "(extract(epoch from {c}) * 1000000)::bigint",
+    ("postgresql", "epoch_seconds"): "round({c} * 1000000)::bigint",
+    # SQLite: SQLAlchemy writes a DATETIME as 'YYYY-MM-DD HH:MM:SS.ffffff' text, in UTC here
+    ("sqlite", "datetime"): (
+        "CAST(strftime('%s', substr({c}, 1, 19)) AS INTEGER) * 1000000"
+        " + CAST(substr({c} || '.000000', 21, 6) AS INTEGER)"
+    ),
+    ("sqlite", "epoch_seconds"): "CAST(round({c} * 1000000) AS INTEGER)",
+}
+
+
+def store_as_instants(table: str, columns: Sequence[str], source: TimeSource) -> None:
+    """In a revision: turn `columns` of `table` into `storelink_kit.database.Instant`'s encoding
+    (microseconds since the epoch, BIGINT), converting the rows they hold.
+
+    SQLite keeps any value in any column, so the values are rewritten in place and then the table is
+    rebuilt with the new declared type (Alembic's batch mode); PostgreSQL converts in the ALTER.
+    """
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for column in columns:
+            using = _AS_MICROS[("postgresql", source)].format(c=column)
+            op.alter_column(table, column, type_=sa.BigInteger(), postgresql_using=using)
+        return
+    for column in columns:  # names from the revision itself, never from input
+        op.execute(f"UPDATE {table} SET {column} = {_AS_MICROS[('sqlite', source)].format(c=column)}")  # noqa: S608
+    with op.batch_alter_table(table) as batch:
+        for column in columns:
+            batch.alter_column(column, type_=sa.BigInteger())
