@@ -36,9 +36,31 @@ class Schema:
 
 
 async def upgrade(engine: AsyncEngine, schema: Schema) -> list[str]:
-    """Bring `schema` to its head; returns the revisions applied now, oldest first."""
-    async with migrations_serialised(engine, schema.name), engine.begin() as conn:
-        return await conn.run_sync(_upgrade, schema)
+    """Bring `schema` to its head; returns the revisions applied now, oldest first.
+
+    On SQLite, foreign keys are not enforced while the revisions run: a batch-mode revision rebuilds
+    a table (copy, drop, rename), and dropping a table that other rows refer to would fail
+    (https://alembic.sqlalchemy.org/en/latest/batch.html, "Dealing with Referencing Tables", read
+    2026-12-03). SQLite ignores the pragma inside a transaction, so it is set before; the references
+    are checked before the commit, and enforcement is back on for whoever uses the connection next.
+    """
+    async with migrations_serialised(engine, schema.name), engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                applied = await conn.run_sync(_upgrade, schema)
+                if sqlite and (broken := (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()):
+                    raise RuntimeError(
+                        f"migrating {schema.name} left rows without their parent: {broken[:5]}"
+                    )
+            return applied
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 def alembic_config(schema: Schema, connection: Connection | None = None) -> Config:
