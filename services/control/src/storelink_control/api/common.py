@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVarTuple
 
 from fastapi import Path
+from sqlalchemy import Select
+from sqlalchemy.orm import QueryableAttribute
 
 from storelink_control.schemas import ErrorOut, ValidationProblem
 
@@ -31,3 +33,14 @@ CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut, "descripti
 OPERATOR_TOKEN_FIXED: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "The bootstrap operator token is set by the settings, not here"}
 }
+
+
+Row = TypeVarTuple("Row")
+
+
+def matching(query: Select[*Row], *filters: tuple[QueryableAttribute[Any], object]) -> Select[*Row]:
+    """`query` narrowed by each (column, value) filter a caller gave; a value of None was not asked for."""
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return query

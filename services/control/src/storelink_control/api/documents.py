@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storelink_control import operations as ops
-from storelink_control.api.common import AUTH, INVALID, NOT_FOUND
+from storelink_control.api.common import AUTH, INVALID, NOT_FOUND, matching
 from storelink_control.auth import Caller, Principal
 from storelink_control.control import Control, get_control
 from storelink_control.db.tables import (
@@ -66,10 +67,7 @@ def _documents_query(caller: Principal, state: str | None, connection_id: str | 
         & (OrderSeen.external_id == DocumentState.order_external_id),
     )
     query = caller.own(query, DocumentState.tenant_id)
-    if state is not None:
-        query = query.where(DocumentState.state == state)
-    if connection_id is not None:
-        query = query.where(DocumentState.connection_id == connection_id)
+    query = matching(query, (DocumentState.state, state), (DocumentState.connection_id, connection_id))
     return query.order_by(DocumentState.at.desc())
 
 
@@ -98,8 +96,7 @@ async def retry_documents(control: Control, caller: Principal, body: DocumentRet
     async with control.sessions() as session, session.begin():
         query = select(DocumentState).where(DocumentState.state == "failed")
         query = caller.own(query, DocumentState.tenant_id)
-        if body.connection_id is not None:
-            query = query.where(DocumentState.connection_id == body.connection_id)
+        query = matching(query, (DocumentState.connection_id, body.connection_id))
         if body.idempotency_key is not None:
             one = await session.get(DocumentState, body.idempotency_key)
             if one is None or not caller.can_see(one.tenant_id):
@@ -142,6 +139,14 @@ def _via(origin: str | None) -> Literal["webhook", "poll", "replay", "other"]:
     return "replay" if (origin or "").startswith("control-") else "other"
 
 
+Keyed = TypeVar("Keyed", DocumentRequest, DocumentState)
+
+
+async def _by_key(session: AsyncSession, query: Select[Keyed]) -> dict[str, Keyed]:
+    """An order's document requests (or results) by idempotency key."""
+    return {row.idempotency_key: row for row in (await session.scalars(query)).all()}
+
+
 async def timelines(
     control: Control, caller: Principal, number: str, connection_id: str | None = None
 ) -> list[OrderTimeline]:
@@ -151,8 +156,7 @@ async def timelines(
     async with control.sessions() as session:
         query = select(OrderSeen).where(or_(OrderSeen.number == wanted, OrderSeen.external_id == wanted))
         query = caller.own(query, OrderSeen.tenant_id)
-        if connection_id is not None:
-            query = query.where(OrderSeen.connection_id == connection_id)
+        query = matching(query, (OrderSeen.connection_id, connection_id))
         for order in (await session.scalars(query.order_by(OrderSeen.received_at.desc()))).all():
             where_order = (OrderSnapshot.connection_id == order.connection_id) & (
                 OrderSnapshot.external_id == order.external_id
@@ -160,28 +164,20 @@ async def timelines(
             snapshots = (
                 await session.scalars(select(OrderSnapshot).where(where_order).order_by(OrderSnapshot.id))
             ).all()
-            requests = {
-                r.idempotency_key: r
-                for r in (
-                    await session.scalars(
-                        select(DocumentRequest).where(
-                            DocumentRequest.connection_id == order.connection_id,
-                            DocumentRequest.external_id == order.external_id,
-                        )
-                    )
-                ).all()
-            }
-            results = {
-                d.idempotency_key: d
-                for d in (
-                    await session.scalars(
-                        select(DocumentState).where(
-                            DocumentState.connection_id == order.connection_id,
-                            DocumentState.order_external_id == order.external_id,
-                        )
-                    )
-                ).all()
-            }
+            requests = await _by_key(
+                session,
+                select(DocumentRequest).where(
+                    DocumentRequest.connection_id == order.connection_id,
+                    DocumentRequest.external_id == order.external_id,
+                ),
+            )
+            results = await _by_key(
+                session,
+                select(DocumentState).where(
+                    DocumentState.connection_id == order.connection_id,
+                    DocumentState.order_external_id == order.external_id,
+                ),
+            )
             attention = await session.scalar(
                 select(AttentionItem).where(
                     AttentionItem.connection_id == order.connection_id,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from storelink_control.api.common import AUTH, INVALID, NOT_FOUND, RowId
+from storelink_control.api.common import AUTH, INVALID, NOT_FOUND, RowId, matching
 from storelink_control.api.views import attention_out, dead_letter_out
 from storelink_control.auth import Caller, Principal
 from storelink_control.control import Control, get_control
@@ -29,12 +29,12 @@ Ctl = Annotated[Control, Depends(get_control)]
 def _dead_letter_query(caller: Principal, flt: DeadLetterFilter) -> Any:
     query = select(DeadLetter).order_by(DeadLetter.id)
     query = caller.own(query, DeadLetter.tenant_id)
-    if flt.connection_id is not None:
-        query = query.where(DeadLetter.connection_id == flt.connection_id)
-    if flt.original_topic is not None:
-        query = query.where(DeadLetter.original_topic == flt.original_topic)
-    if flt.error_class is not None:
-        query = query.where(DeadLetter.error_class == flt.error_class)
+    query = matching(
+        query,
+        (DeadLetter.connection_id, flt.connection_id),
+        (DeadLetter.original_topic, flt.original_topic),
+        (DeadLetter.error_class, flt.error_class),
+    )
     if not flt.include_replayed:
         query = query.where(DeadLetter.replayed_at.is_(None))
     return query
@@ -90,8 +90,7 @@ async def replay_dead_letters(body: DeadLetterFilter, caller: Caller, control: C
 def _attention_query(caller: Principal, connection_id: str | None, include_resolved: bool) -> Any:
     query = select(AttentionItem).order_by(AttentionItem.id)
     query = caller.own(query, AttentionItem.tenant_id)
-    if connection_id is not None:
-        query = query.where(AttentionItem.connection_id == connection_id)
+    query = matching(query, (AttentionItem.connection_id, connection_id))
     if not include_resolved:
         query = query.where(AttentionItem.resolved.is_(False))
     return query

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 from sqlalchemy import select
 
-from storelink_control.api.common import AUTH
+from storelink_control.api.common import AUTH, matching
 from storelink_control.auth import Caller
 from storelink_control.control import Control, get_control
 from storelink_control.db.tables import DocumentRequest, OrderSeen
@@ -47,8 +47,7 @@ async def would_send(
         .where(DocumentRequest.shadow.is_(True))
     )
     query = caller.own(query, DocumentRequest.tenant_id)
-    if connection_id is not None:
-        query = query.where(DocumentRequest.connection_id == connection_id)
+    query = matching(query, (DocumentRequest.connection_id, connection_id))
     query = query.order_by(DocumentRequest.requested_at.desc()).limit(limit)
     async with control.sessions() as session:
         rows = (await session.execute(query)).all()
