@@ -129,6 +129,18 @@ def _test(api: Api, path: str, asking: str) -> None:
         raise typer.Exit(2)
 
 
+def _replay(api: Api, *, one: str | None, every: str | None, filters: dict[str, Any], missing: str) -> None:
+    """Replay one item (its path), or `every` one matching `filters`; say what was done."""
+    if one is not None:
+        result = api.call("POST", one)
+    elif every is not None:
+        with console.status("replaying…"):
+            result = api.call("POST", every, json=filters)
+    else:
+        _fail(missing)
+    console.print(result["message"])
+
+
 def _print_json(data: Any) -> None:
     console.print_json(json.dumps(data, default=str))
 
@@ -582,16 +594,13 @@ def dlq_replay(
     token: Token = None,
 ) -> None:
     """Send dead letters back to their original topic."""
-    api = Api(url, token)
-    if dead_letter_id is not None:
-        result = api.call("POST", f"/v1/dead-letters/{dead_letter_id}/replay")
-    elif all_matching:
-        body = {"connection_id": connection_id, "original_topic": topic, "error_class": error_class}
-        with console.status("replaying…"):
-            result = api.call("POST", "/v1/dead-letters/replay", json=body)
-    else:
-        _fail("give a dead letter id, or --all (with optional filters)")
-    console.print(result["message"])
+    _replay(
+        Api(url, token),
+        one=None if dead_letter_id is None else f"/v1/dead-letters/{dead_letter_id}/replay",
+        every="/v1/dead-letters/replay" if all_matching else None,
+        filters={"connection_id": connection_id, "original_topic": topic, "error_class": error_class},
+        missing="give a dead letter id, or --all (with optional filters)",
+    )
 
 
 attention_app = typer.Typer(
@@ -634,15 +643,13 @@ def attention_replay(
     token: Token = None,
 ) -> None:
     """Send the orders again, so they are mapped with the current settings."""
-    api = Api(url, token)
-    if item_id is not None:
-        result = api.call("POST", f"/v1/attention/{item_id}/replay")
-    elif all_matching:
-        with console.status("replaying…"):
-            result = api.call("POST", "/v1/attention/replay", json={"connection_id": connection_id})
-    else:
-        _fail("give an item id, or --all (with optional --connection)")
-    console.print(result["message"])
+    _replay(
+        Api(url, token),
+        one=None if item_id is None else f"/v1/attention/{item_id}/replay",
+        every="/v1/attention/replay" if all_matching else None,
+        filters={"connection_id": connection_id},
+        missing="give an item id, or --all (with optional --connection)",
+    )
 
 
 documents_app = typer.Typer(
