@@ -136,10 +136,9 @@ class ConnectorStore:
 
     async def poll_due(self, connection_id: str) -> datetime | None:
         async with self.engine.connect() as conn:
-            when = await conn.scalar(
+            return await conn.scalar(
                 select(poll_due.c.due_us).where(poll_due.c.connection_id == connection_id)
             )
-        return when
 
     async def set_poll_due(self, connection_id: str, due: datetime) -> None:
         stmt = self._insert(poll_due).values(connection_id=connection_id, due_us=due)
