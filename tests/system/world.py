@@ -208,9 +208,9 @@ class Tenant:
 class World:
     """One test's tenants and shops on the running stack; `close()` removes its connections."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, *, limits: httpx.Limits = LIMITS) -> None:
         self.stack = stack
-        self.http = httpx.AsyncClient(timeout=TIMEOUT, limits=LIMITS)
+        self.http = httpx.AsyncClient(timeout=TIMEOUT, limits=limits)
         self.shops: list[Shop] = []
         self.tenants: list[Tenant] = []
         self.secrets: dict[str, str] = {}

@@ -16,7 +16,7 @@ from storelink_kit.connections import ConnectionRegistry
 from storelink_kit.dead_letters import RetryBudget, RetryPolicy
 from storelink_kit.errors import PermanentError, TransientError, is_kafka_unavailable, is_transient
 from storelink_kit.jsonbody import JsonBodyError, nesting_depth, parse_json_body
-from storelink_kit.logs import HoldBackRepeats, RedactingJsonFormatter
+from storelink_kit.logs import HoldBackRepeats, RedactingJsonFormatter, configure_logging
 from storelink_kit.redact import MASK, redact_mapping, redact_text
 from storelink_kit.secrets import SecretBox, SecretError
 from storelink_kit.testing.samples import T0, sample_connection
@@ -185,6 +185,24 @@ def test_repeated_client_errors_are_held_back_and_counted() -> None:
     after_window = record("aiokafka", template)
     assert hold.filter(after_window)
     assert after_window.repeats_held_back == 499  # type: ignore[attr-defined]
+
+
+def test_http_libraries_log_warnings_only_while_ours_keep_info() -> None:
+    """httpx logs a line per request at INFO: on the hot path of every shop and ERP call."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("httpx", "httpcore")}
+    try:
+        configure_logging("svc", "INFO")
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("httpcore").isEnabledFor(logging.INFO)
+        assert logging.getLogger("httpx").isEnabledFor(logging.WARNING)
+        assert logging.getLogger("storelink.erp").isEnabledFor(logging.INFO)
+        configure_logging("svc", "ERROR")
+        assert not logging.getLogger("httpx").isEnabledFor(logging.WARNING)
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,10 @@ in/out by CloudEvents type, handler failures, dead letters, consumer lag, outbou
 per connection (helpers the connectors and ERP adapters call), and document latency.
 
 Tracing is configured from the environment (`STORELINK_TRACING_*`, `OTEL_EXPORTER_OTLP_*`); the
-exporter is `none` by default, but trace context is still propagated, so a service without an
-exporter never breaks a trace that others export.
+exporter is `none` by default. A service without an exporter records no span of its own making
+(recording spans nobody exports was 3-10 % of each service's Python time at 100 orders/s, issue 13),
+but it continues, recording, every sampled trace it is part of, so it never breaks a trace that
+others export: a trace starts sampled where its first service exports (the connectors, for orders).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, TraceIdRatioBased
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -253,9 +255,10 @@ def tracer_provider(
         if service_name in _providers and exporter is None:
             return _providers[service_name]
         settings = settings or TracingSettings()
+        exported = exporter is not None or settings.exporter != "none"
         provider = TracerProvider(
             resource=Resource.create({SERVICE_NAME: service_name}),
-            sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)),
+            sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio) if exported else ALWAYS_OFF),
         )
         if exporter is not None:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
