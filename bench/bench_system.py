@@ -81,16 +81,31 @@ class Load:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
+LANES = 8
+LANE_LIMITS = httpx.Limits(
+    max_connections=CONCURRENCY // LANES, max_keepalive_connections=CONCURRENCY // LANES, keepalive_expiry=5.0
+)
+"""The bench's HTTP: `LANES` clients of CONCURRENCY / LANES kept-alive connections each, call i on
+lane i % LANES. One client with httpx's defaults (100 connections, 20 kept alive) opened a new
+connection for every call beyond 20, and its pool, which checks every connection on every request,
+spent 64-68 % of the bench's CPU choosing one (py-spy): the bench took 80-86 % of a core of the
+stack's two at 100 orders/s."""
+
+
 async def closed_loop(send: Callable[[httpx.AsyncClient, int], Awaitable[int]], seconds: float) -> Load:
     """`CONCURRENCY` senders, each sending again as soon as it is answered, for `seconds`."""
     load = Load()
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+    async with contextlib.AsyncExitStack() as clients:
+        lanes = [
+            await clients.enter_async_context(httpx.AsyncClient(limits=LANE_LIMITS, timeout=30.0))
+            for _ in range(LANES)
+        ]
         began = time.monotonic()
         stop = began + seconds
 
         async def sender(n: int) -> None:
             i = n
+            client = lanes[n % LANES]
             while time.monotonic() < stop:
                 t = time.monotonic()
                 status = await send(client, i)
@@ -288,17 +303,6 @@ class Cpu:
         for name, proc in self.procs.items():
             cpu = (sum(proc.cpu_times()[:2]) - self.before[name]) / wall * 100
             print(f"{name:22s} CPU {cpu:6.1f} % of a core   RSS {proc.memory_info().rss / 2**20:6.0f} MB")
-
-
-LANES = 8
-LANE_LIMITS = httpx.Limits(
-    max_connections=CONCURRENCY // LANES, max_keepalive_connections=CONCURRENCY // LANES, keepalive_expiry=5.0
-)
-"""The P3 sender's HTTP: `LANES` clients of CONCURRENCY / LANES kept-alive connections each, order i
-on lane i % LANES. One client with httpx's defaults (100 connections, 20 kept alive) opened a new
-connection for every call beyond 20, and its pool, which checks every connection on every request,
-spent 64-68 % of the bench's CPU choosing one (py-spy): the bench took 80-86 % of a core of the
-stack's two at 100 orders/s."""
 
 
 async def open_loop(world: World, lanes: list[Shop], stamps: Timestamps, rate: int, tag: str) -> None:

@@ -61,6 +61,11 @@ Fold = Callable[[AsyncSession, Record, dict[str, str], Event], Awaitable[None]]
 
 BATCH_RECORDS = 500
 BATCH_WAIT_MS = 200
+FETCH_MIN_BYTES = 256 * 1024
+FETCH_WAIT_MS = 500
+"""The broker holds a status fetch until this much has gathered or this long has passed: a read model
+may lag half a second, and folding a few large batches costs less than many small ones (aiokafka's
+`getmany` returns whatever one fetch brought, so `BATCH_WAIT_MS` alone never makes a batch larger)."""
 
 
 def _headers(record: Record) -> dict[str, str]:
@@ -438,7 +443,12 @@ def subscribe_status(
 ) -> None:
     """The status consumer's batch subscribers, one consumer group per topic."""
     folder = StatusFolder(broker, sessions, service)
-    batches = {"max_records": BATCH_RECORDS, "batch_timeout_ms": BATCH_WAIT_MS}
+    batches = {
+        "max_records": BATCH_RECORDS,
+        "batch_timeout_ms": BATCH_WAIT_MS,
+        "fetch_min_bytes": FETCH_MIN_BYTES,
+        "fetch_max_wait_ms": FETCH_WAIT_MS,
+    }
     for topic, group, fold in (
         (topics.orders, "orders", record_order),
         (topics.document_results, "documents", record_document_result),
