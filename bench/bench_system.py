@@ -285,24 +285,34 @@ class Timestamps:
 
 
 class Cpu:
-    """CPU % of one core and RSS of each hub process over a window (psutil)."""
+    """CPU % of one core and RSS over a window (psutil): of each hub process (the targets), and of
+    what shares the two cores with them (simulators, the broker, this bench), so the total shows."""
 
     def __init__(self, stack: Stack) -> None:
+        self.hub = set(stack.hub())
         self.procs: dict[str, psutil.Process] = {}
-        for name in stack.hub():
+        for name in [*stack.hub(), *(s.name for s in stack.services if s.simulator)]:
             pid = stack.pid(name)
             if pid is not None:
                 self.procs[name] = psutil.Process(pid)
-        self.procs["(this bench: the load)"] = psutil.Process()  # it shares the two cores
+        broker = stack.state / "kafka" / "kafka.pid"
+        if broker.is_file():
+            self.procs["(kafka broker)"] = psutil.Process(int(broker.read_text().strip()))
+        self.procs["(this bench: the load)"] = psutil.Process()
         self.before = {n: sum(p.cpu_times()[:2]) for n, p in self.procs.items()}
         self.began = time.monotonic()
 
     def report(self) -> None:
         wall = time.monotonic() - self.began
-        print(f"\n== CPU and RSS per hub process at {CPU_RATE} orders/s ({wall:.0f} s)")
+        print(f"\n== CPU and RSS per process at {CPU_RATE} orders/s ({wall:.0f} s)")
+        total = {"hub": 0.0, "all": 0.0}
         for name, proc in self.procs.items():
             cpu = (sum(proc.cpu_times()[:2]) - self.before[name]) / wall * 100
+            total["all"] += cpu
+            total["hub"] += cpu if name in self.hub else 0.0
             print(f"{name:22s} CPU {cpu:6.1f} % of a core   RSS {proc.memory_info().rss / 2**20:6.0f} MB")
+        hub, everything = total["hub"], total["all"]
+        print(f"{'hub / everything':22s} CPU {hub:6.1f} / {everything:.1f} % (the machine has 200 %)")
 
 
 async def open_loop(world: World, lanes: list[Shop], stamps: Timestamps, rate: int, tag: str) -> None:

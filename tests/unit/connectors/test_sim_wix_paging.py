@@ -125,3 +125,47 @@ async def test_an_offset_that_is_not_a_whole_number_is_a_400(catalog: str, path:
         answer = await http.post(path, json=body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["details"]["applicationError"]["code"] == "INVALID_ARGUMENT"
+
+
+async def test_search_by_updated_date_reads_the_index_and_agrees_with_a_full_scan() -> None:
+    """The connectors' search (updatedDate >= bound, ascending) is served from the site's index: the
+    pages equal those of filtering and sorting every order, through re-stamps, orders put in
+    directly (as conformance tests do) and orders still INITIALIZED."""
+    sim, headers = _site(V3, skus=0)
+    site = sim.sites[headers["wix-site-id"]]
+    for n in range(30):
+        sim.put_order(site, {**ecom_order(), "id": f"order-{n:02d}", "number": str(1000 + n)})
+    for n in (3, 17, 4):
+        sim.touch_order(site, f"order-{n:02d}")  # moves to the end of the updatedDate order
+    site.orders["order-05"] = {**site.orders["order-05"], "status": "INITIALIZED"}  # never listed
+    twin = site.orders["order-08"]["updatedDate"]
+    site.orders["order-zz"] = {**ecom_order(), "id": "order-zz", "updatedDate": twin}  # a tie, by id
+    assert len(site.orders.by_updated) == len(site.orders) == 31
+
+    def expected(bound: str, op: str) -> list[str]:
+        listed = [o for o in site.orders.values() if o.get("status") != "INITIALIZED"]
+        kept = [
+            o for o in listed if (o["updatedDate"] >= bound if op == "$gte" else o["updatedDate"] > bound)
+        ]
+        return [o["id"] for o in sorted(kept, key=lambda o: (o["updatedDate"], o["id"]))]
+
+    bounds = sorted({o["updatedDate"] for o in site.orders.values()})
+    async with serve_sim(sim) as url, httpx.AsyncClient(base_url=url, headers=headers) as http:
+        for bound in (bounds[0], bounds[7], twin, bounds[-1], "9999"):
+            for op in ("$gte", "$gt"):
+                search: dict[str, Any] = {
+                    "cursorPaging": {"limit": 4},
+                    "filter": {"updatedDate": {op: bound}},
+                    "sort": [{"fieldName": "updatedDate", "order": "ASC"}],
+                }
+                seen: list[str] = []
+                for _ in range(20):
+                    answer = (await http.post("/ecom/v1/orders/search", json={"search": search})).json()
+                    seen += [o["id"] for o in answer["orders"]]
+                    assert answer["metadata"]["count"] == len(answer["orders"]) <= 4
+                    if not answer["metadata"]["hasNext"]:
+                        break
+                    search = {"cursorPaging": {"limit": 4, "cursor": answer["metadata"]["cursors"]["next"]}}
+                assert seen == expected(bound, op), (bound, op)
+    del site.orders["order-zz"]
+    assert len(site.orders.by_updated) == 30

@@ -147,6 +147,31 @@ def _matches(order: dict[str, Any], filt: dict[str, Any]) -> bool:
     return True
 
 
+def _listed(order: dict[str, Any], filt: dict[str, Any]) -> bool:
+    return order.get("status") != "INITIALIZED" and _matches(order, filt)
+
+
+def _updated_since(site: Site, state: dict[str, Any], limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of the search sorted by updatedDate ascending, read from the site's index where the
+    filter's lower bound on updatedDate (or the cursor) starts: the same page as sorting and
+    filtering every order, without reading the orders before it."""
+    start: tuple[str, ...] = ("",)
+    bound = (state["filter"].get("updatedDate") or {}) if isinstance(state["filter"], dict) else {}
+    if isinstance(bound, dict):
+        for op in ("$gte", "$gt"):
+            if isinstance(bound.get(op), str):
+                start = max(start, (bound[op],))
+    if state.get("after") is not None:
+        start = max(start, (*map(str, state["after"]), "\x00"))  # strictly after it
+    found: list[dict[str, Any]] = []
+    for order in site.orders.updated_from(start):
+        if _listed(order, state["filter"]):
+            found.append(order)
+            if len(found) > limit:
+                break
+    return found[:limit], len(found) > limit
+
+
 def create_app(sim: WixSim) -> FastAPI:
     app = FastAPI(title="Wix API simulator", docs_url=None, redoc_url=None)
     fail_counter = {"n": 0, "limit": 0}
@@ -236,18 +261,20 @@ def create_app(sim: WixSim) -> FastAPI:
         else:
             sort = search.get("sort") or [{"fieldName": "createdDate", "order": "DESC"}]
             state = {"filter": search.get("filter") or {}, "sort": sort, "after": None, "offset": 0}
-        orders = [o for o in site.orders.values() if o.get("status") != "INITIALIZED"]
-        orders = [o for o in orders if _matches(o, state["filter"])]
         sort = state["sort"][0]
         field, desc = sort.get("fieldName", "createdDate"), sort.get("order", "ASC") == "DESC"
-        orders.sort(key=lambda o: (str(o.get(field)), o["id"]), reverse=desc)
-        start = _offset(state.get("offset"))
-        if state.get("after") is not None and not desc:
-            after = tuple(state["after"])
-            orders = [o for o in orders if (str(o.get(field)), o["id"]) > after]
-            start = 0
-        page, next_offset = page_of(orders, start, limit)
-        has_next = next_offset is not None
+        if field == "updatedDate" and not desc:
+            page, has_next = _updated_since(site, state, limit)
+        else:
+            orders = [o for o in site.orders.values() if _listed(o, state["filter"])]
+            orders.sort(key=lambda o: (str(o.get(field)), o["id"]), reverse=desc)
+            start = _offset(state.get("offset"))
+            if state.get("after") is not None and not desc:
+                after = tuple(state["after"])
+                orders = [o for o in orders if (str(o.get(field)), o["id"]) > after]
+                start = 0
+            page, next_offset = page_of(orders, start, limit)
+            has_next = next_offset is not None
         next_cursor = None
         if has_next and page:
             last = page[-1]

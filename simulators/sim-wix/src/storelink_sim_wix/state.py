@@ -3,14 +3,54 @@ orders, plus the test switches (rate limit, injected failures and delays) and ca
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter, UserDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+
+class OrderBook(UserDict[str, dict[str, Any]]):
+    """A site's orders by id, and the same orders in (updatedDate, id) order, the order the
+    connectors' incremental search asks for: a search reads from where its bound starts instead of
+    filtering every order the site ever had (issue 13: a simulator stays flat as it fills). Every
+    write goes through `self[id] = order` (UserDict routes update/pop/del there too)."""
+
+    def __init__(self) -> None:
+        self.by_updated: list[tuple[str, str]] = []
+        self._keys: dict[str, tuple[str, str]] = {}
+        super().__init__()
+
+    @staticmethod
+    def key_of(order_id: str, order: dict[str, Any]) -> tuple[str, str]:
+        return (str(order.get("updatedDate")), order_id)
+
+    def __setitem__(self, order_id: str, order: dict[str, Any]) -> None:
+        self._unindex(order_id)
+        key = self.key_of(order_id, order)
+        bisect.insort(self.by_updated, key)
+        self._keys[order_id] = key
+        self.data[order_id] = order
+
+    def __delitem__(self, order_id: str) -> None:
+        del self.data[order_id]
+        self._unindex(order_id)
+
+    def _unindex(self, order_id: str) -> None:
+        old = self._keys.pop(order_id, None)
+        if old is not None:
+            del self.by_updated[bisect.bisect_left(self.by_updated, old)]
+
+    def updated_from(self, start: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        """The orders whose (updatedDate, id) is >= `start`, in that order."""
+        for i in range(bisect.bisect_left(self.by_updated, start), len(self.by_updated)):
+            yield self.data[self.by_updated[i][1]]
+
 
 V1 = "V1_CATALOG"
 V3 = "V3_CATALOG"
@@ -92,7 +132,7 @@ class Site:
     site_id: str
     account_id: str
     catalog: str = V3
-    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: OrderBook = field(default_factory=OrderBook)
     payments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Order id → its payments, as List Transactions returns them (the orders carry no method)."""
     v1_products: dict[str, V1Product] = field(default_factory=dict)
@@ -222,7 +262,9 @@ class WixSim:
 
     def touch_order(self, site: Site, order_id: str) -> None:
         """A change that leaves the order's content alone (Wix bumps updatedDate anyway)."""
-        site.orders[order_id]["updatedDate"] = iso(self.now())
+        order = site.orders[order_id]
+        order["updatedDate"] = iso(self.now())
+        site.orders[order_id] = order  # re-indexed by its new updatedDate
 
     # ------------------------------------------------------------------ rate limiting
 
