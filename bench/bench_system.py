@@ -305,13 +305,12 @@ class Cpu:
     def report(self) -> None:
         wall = time.monotonic() - self.began
         print(f"\n== CPU and RSS per process at {CPU_RATE} orders/s ({wall:.0f} s)")
-        total = {"hub": 0.0, "all": 0.0}
+        hub = everything = 0.0
         for name, proc in self.procs.items():
             cpu = (sum(proc.cpu_times()[:2]) - self.before[name]) / wall * 100
-            total["all"] += cpu
-            total["hub"] += cpu if name in self.hub else 0.0
+            everything += cpu
+            hub += cpu if name in self.hub else 0.0
             print(f"{name:22s} CPU {cpu:6.1f} % of a core   RSS {proc.memory_info().rss / 2**20:6.0f} MB")
-        hub, everything = total["hub"], total["all"]
         print(f"{'hub / everything':22s} CPU {hub:6.1f} / {everything:.1f} % (the machine has 200 %)")
 
 
@@ -378,22 +377,20 @@ async def open_loop(world: World, lanes: list[Shop], stamps: Timestamps, rate: i
         print(f"        {hop:26s} {ms(values)}  (n={len(values)})")
 
 
-async def p3(stack: Stack) -> None:
+async def p3(world: World) -> None:
     print(f"\n== P3 webhook -> ERP document, open loop, {WINDOW:.0f} s per rate")
-    world = World(stack)
-    lanes = [World(stack, limits=LANE_LIMITS) for _ in range(LANES)]
+    lanes = [World(world.stack, limits=LANE_LIMITS) for _ in range(LANES)]
     try:
         shop = await new_shop(world, "bench-p3")
-        stamps = Timestamps(stack.bootstrap, TopicNames())
+        shops = [dataclasses.replace(shop, world=lane) for lane in lanes]
+        stamps = Timestamps(world.stack.bootstrap, TopicNames())
         await stamps.start()
         try:
             for rate in RATES:
-                shops = [dataclasses.replace(shop, world=lane) for lane in lanes]
                 await open_loop(world, shops, stamps, rate, f"P3R{rate}")
         finally:
             await stamps.stop()
     finally:
-        await world.close()
         for lane in lanes:
             await lane.close()
 
@@ -403,7 +400,7 @@ async def bench(stack: Stack) -> None:
     try:
         await p2(world)
         await burst(world)
-        await p3(stack)
+        await p3(world)
     finally:
         await world.close()
 
