@@ -11,11 +11,12 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker, KafkaMessage
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Table, and_, case, func, not_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -56,8 +57,8 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
-Fold = Callable[[AsyncSession, Record, dict[str, str], Event], Awaitable[None]]
-"""Folds one decoded record into the read model, inside the batch's transaction."""
+Fold = Callable[[AsyncSession, Sequence[Received[Event]]], Awaitable[None]]
+"""Folds a decoded batch into the read model, inside the batch's transaction."""
 
 BATCH_RECORDS = 500
 BATCH_WAIT_MS = 200
@@ -85,240 +86,269 @@ def origin_kind(origin: str | None) -> Literal["webhook", "poll"] | None:
     return None
 
 
-def _later(a: datetime | None, b: datetime) -> datetime:
-    return b if a is None or b > a else a
+# --------------------------------------------------------------------------- deciding (pure)
+#
+# A batch is reduced in Python to one row per key, by the same rules the database applies to what it
+# already holds (the upserts' WHERE): one statement per table per batch, whatever its size (issue 13:
+# the ORM's unit of work per record was most of control's CPU at 100 orders/s).
+
+Row = dict[str, Any]
 
 
-async def record_order(session: AsyncSession, raw: Record, headers: dict[str, str], event: Event) -> None:
-    if not isinstance(event, OrderReceived):
-        return
-    now = datetime.now(UTC)
-    origin = headers.get(H_ORIGIN)
-    key = (event.connection_id, event.external_id)
-    row = await _row(session, OrderSeen, key)
-    if row is None:
-        row = OrderSeen(connection_id=event.connection_id, external_id=event.external_id)
-        _add(session, OrderSeen, key, row)
-    elif row.order_updated_at > event.updated_at:
-        row = None  # an older snapshot arrived late: keep the newer one
-    if row is not None:
-        row.tenant_id = event.tenant_id
-        row.number = event.number
-        row.status = event.status.value
-        row.payment_status = event.payment_status.value
-        row.order_updated_at = event.updated_at
-        row.received_at = now
-        row.origin = origin
-        row.record_key = event.message_key()
-        row.record_headers = headers
-        row.record_value = raw.value or b""
-    if not await _snapshot_known(session, raw):
-        session.add(
-            OrderSnapshot(
-                record_topic=raw.topic,
-                record_partition=raw.partition,
-                record_offset=raw.offset,
-                connection_id=event.connection_id,
-                external_id=event.external_id,
-                tenant_id=event.tenant_id,
-                number=event.number,
-                status=event.status.value,
-                payment_status=event.payment_status.value,
-                total=str(event.totals.total),
-                currency=event.currency,
-                order_updated_at=event.updated_at,
-                received_at=now,
-                origin=origin,
-            )
-        )
-    activity = await _row(session, ConnectionActivity, event.connection_id)
-    if activity is None:
-        activity = ConnectionActivity(connection_id=event.connection_id)
-        _add(session, ConnectionActivity, event.connection_id, activity)
-    activity.last_order_at = _later(activity.last_order_at, event.updated_at)
-    kind = origin_kind(origin)
-    if kind == "webhook":
-        activity.last_webhook_at = _later(activity.last_webhook_at, now)
-    elif kind == "poll":
-        activity.last_poll_at = _later(activity.last_poll_at, now)
+def orders_of(batch: Sequence[Received[Event]]) -> list[tuple[OrderReceived, Received[Event]]]:
+    return [(item.event, item) for item in batch if isinstance(item.event, OrderReceived)]
 
 
-async def _snapshot_known(session: AsyncSession, raw: Record) -> bool:
-    """A redelivered record is stored once (the timeline shows what arrived, not how often). Within
-    a batch `preload` has read which of its records are stored; this one counts as stored now."""
-    where = (raw.topic, raw.partition, raw.offset)
-    known: set[tuple[str, int, int]] | None = session.info.get(KNOWN_SNAPSHOTS)
-    if known is not None:
-        found = where in known
-        known.add(where)
-        return found
-    stored = await session.scalar(
-        select(OrderSnapshot.id).where(
-            OrderSnapshot.record_topic == raw.topic,
-            OrderSnapshot.record_partition == raw.partition,
-            OrderSnapshot.record_offset == raw.offset,
-        )
-    )
-    return stored is not None
+def newest_orders(batch: Sequence[Received[Event]]) -> list[tuple[OrderReceived, Received[Event]]]:
+    """Per order, the snapshot with the newest `updated_at` (a later record wins a tie)."""
+    newest: dict[tuple[str, str], tuple[OrderReceived, Received[Event]]] = {}
+    for event, item in orders_of(batch):
+        key = (event.connection_id, event.external_id)
+        kept = newest.get(key)
+        if kept is None or event.updated_at >= kept[0].updated_at:
+            newest[key] = (event, item)
+    return list(newest.values())
 
 
-KNOWN_SNAPSHOTS = "storelink.status.known_snapshots"
-"""`session.info` key: the (topic, partition, offset) of the batch's order records already stored."""
-
-
-async def preload(session: AsyncSession, batch: Sequence[Received[Event]]) -> None:
-    """Read the rows a batch's records fold into with one query per table, before folding: the
-    folds then find them (or know they are new) without asking the database per record (issue 13:
-    that was most of control's CPU at 100 orders/s)."""
-    orders = [i.event for i in batch if isinstance(i.event, OrderReceived)]
-    requests = {i.event.idempotency_key for i in batch if isinstance(i.event, DocumentRequested)}
-    results = {
-        i.event.idempotency_key for i in batch if isinstance(i.event, DocumentCreated | DocumentFailed)
+def _order_fields(event: OrderReceived, item: Received[Event], now: datetime) -> Row:
+    """What the latest row of an order and each snapshot of it both say."""
+    return {
+        "connection_id": event.connection_id,
+        "external_id": event.external_id,
+        "tenant_id": event.tenant_id,
+        "number": event.number,
+        "status": event.status.value,
+        "payment_status": event.payment_status.value,
+        "order_updated_at": event.updated_at,
+        "received_at": now,
+        "origin": item.headers.get(H_ORIGIN),
     }
-    rows = _BatchRows()
-    if orders:
-        seen = {(o.connection_id, o.external_id) for o in orders}
-        found = await session.scalars(
-            select(OrderSeen).where(
-                tuple_(OrderSeen.connection_id, OrderSeen.external_id).in_(_bucketed(seen))
-            )
+
+
+def order_seen_row(event: OrderReceived, item: Received[Event], now: datetime) -> Row:
+    return _order_fields(event, item, now) | {
+        "record_key": event.message_key(),
+        "record_headers": dict(item.headers),
+        "record_value": item.record.value or b"",
+    }
+
+
+def snapshot_rows(batch: Sequence[Received[Event]], now: datetime) -> list[Row]:
+    """Every order record once (the timeline shows what arrived, not how often it was delivered)."""
+    rows: dict[tuple[str, int, int], Row] = {}
+    for event, item in orders_of(batch):
+        raw = item.record
+        rows[(raw.topic, raw.partition, raw.offset)] = _order_fields(event, item, now) | {
+            "record_topic": raw.topic,
+            "record_partition": raw.partition,
+            "record_offset": raw.offset,
+            "total": str(event.totals.total),
+            "currency": event.currency,
+        }
+    return list(rows.values())
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None or (b is not None and b > a) else a
+
+
+def activity_rows(batch: Sequence[Received[Event]], now: datetime) -> list[Row]:
+    """Per connection: its newest order, and when it last heard of one by webhook and by poll."""
+    rows: dict[str, Row] = {}
+    for event, item in orders_of(batch):
+        row = rows.setdefault(
+            event.connection_id,
+            {
+                "connection_id": event.connection_id,
+                "last_order_at": None,
+                "last_webhook_at": None,
+                "last_poll_at": None,
+            },
         )
-        rows.load(OrderSeen, seen, {(r.connection_id, r.external_id): r for r in found})
-        connections = {o.connection_id for o in orders}
-        active = await session.scalars(
-            select(ConnectionActivity).where(ConnectionActivity.connection_id.in_(_bucketed(connections)))
-        )
-        rows.load(ConnectionActivity, connections, {r.connection_id: r for r in active})
-        offsets = {(i.record.topic, i.record.partition, i.record.offset) for i in batch}
-        snapshot = (OrderSnapshot.record_topic, OrderSnapshot.record_partition, OrderSnapshot.record_offset)
-        stored = await session.execute(select(*snapshot).where(tuple_(*snapshot).in_(_bucketed(offsets))))
-        session.info[KNOWN_SNAPSHOTS] = {(t, p, o) for t, p, o in stored}
-    if requests:
-        asked = await session.scalars(
-            select(DocumentRequest).where(DocumentRequest.idempotency_key.in_(_bucketed(requests)))
-        )
-        rows.load(DocumentRequest, requests, {r.idempotency_key: r for r in asked})
-    if results:
-        states = await session.scalars(
-            select(DocumentState).where(DocumentState.idempotency_key.in_(_bucketed(results)))
-        )
-        rows.load(DocumentState, results, {r.idempotency_key: r for r in states})
-    session.info[BATCH_ROWS] = rows
+        row["last_order_at"] = _later(row["last_order_at"], event.updated_at)
+        kind = origin_kind(item.headers.get(H_ORIGIN))
+        if kind is not None:
+            row[f"last_{kind}_at"] = now
+    return list(rows.values())
 
 
-T = TypeVar("T")
+def request_rows(batch: Sequence[Received[Event]]) -> list[Row]:
+    """Per idempotency key, the request of the newest settings (a later record wins a tie)."""
+    rows: dict[str, Row] = {}
+    for item in batch:
+        event = item.event
+        if not isinstance(event, DocumentRequested):
+            continue
+        kept = rows.get(event.idempotency_key)
+        if kept is not None and kept["settings_version"] > event.settings_version:
+            continue  # an older request arrived late
+        rows[event.idempotency_key] = {
+            "idempotency_key": event.idempotency_key,
+            "connection_id": event.connection_id,
+            "external_id": event.order_external_id,
+            "tenant_id": event.tenant_id,
+            "kind": event.kind.value,
+            "erp": event.erp.value,
+            "settings_version": event.settings_version,
+            "gross": str(event.totals.gross),
+            "currency": event.currency,
+            "fiscalize": event.fiscalize,
+            "why": list(event.why),
+            "requested_at": event.issued_at,
+            "shadow": event.shadow,
+        }
+    return list(rows.values())
 
 
-def _bucketed(values: set[T]) -> list[T]:
-    """`values` padded (with a repeat) to a power of two: an IN list of any length then takes one of
-    a few statement texts, so the driver's statement cache (per connection) does not fill with one
-    text per batch size (it cost control ~30 MB at 100 orders/s)."""
-    items = list(values)
-    size = 8
-    while size < len(items):
-        size *= 2
-    return items + [items[-1]] * (size - len(items)) if items else items
+def result_rows(batch: Sequence[Received[Event]]) -> list[Row]:
+    """Per idempotency key, the latest result; a document once created stays created, whatever a
+    late failure says."""
+    rows: dict[str, Row] = {}
+    for item in batch:
+        event = item.event
+        if isinstance(event, DocumentCreated):
+            fiscal = event.fiscal
+            row: Row = {
+                "state": "created",
+                "at": event.created_at,
+                "erp_document_id": event.erp_document_id,
+                "erp_number": event.erp_number,
+                "fiscal_zoi": fiscal.zoi if fiscal else None,
+                "fiscal_eor": fiscal.eor if fiscal else None,
+                "reason": None,
+                "code": None,
+                "retryable": None,
+            }
+        elif isinstance(event, DocumentFailed):
+            kept = rows.get(event.idempotency_key)
+            if kept is not None and kept["state"] == "created":
+                continue
+            row = {"state": "failed", "at": event.failed_at, "reason": event.reason, "code": event.code}
+            row |= {"retryable": event.retryable, "erp_document_id": None, "erp_number": None}
+            row |= {"fiscal_zoi": None, "fiscal_eor": None}
+        else:
+            continue
+        rows[event.idempotency_key] = row | {
+            "idempotency_key": event.idempotency_key,
+            "connection_id": event.connection_id,
+            "tenant_id": event.tenant_id,
+            "order_external_id": event.order_external_id,
+            "kind": event.kind.value,
+            "settings_version": event.settings_version,
+        }
+    return list(rows.values())
 
 
-BATCH_ROWS = "storelink.status.batch_rows"
-"""`session.info` key: the batch's preloaded rows (`_BatchRows`)."""
+# --------------------------------------------------------------------------- writing (a statement per table)
 
-M = TypeVar("M")
-
-
-class _BatchRows:
-    """The rows of a batch's keys: found by `preload`, or added by a fold of the same batch."""
-
-    def __init__(self) -> None:
-        self.loaded: set[tuple[type[Any], Any]] = set()
-        self.rows: dict[tuple[type[Any], Any], Any] = {}
-
-    def load(self, cls: type[Any], keys: set[Any], found: dict[Any, Any]) -> None:
-        self.loaded |= {(cls, key) for key in keys}
-        self.rows |= {(cls, key): row for key, row in found.items()}
+Upsert: TypeAlias = "sqlite.Insert | postgresql.Insert"
 
 
-async def _row(session: AsyncSession, cls: type[M], key: Any) -> M | None:
-    """The row of `key`: from the batch's preload when it covers the key, else from the database."""
-    batch: _BatchRows | None = session.info.get(BATCH_ROWS)
-    if batch is not None and (cls, key) in batch.loaded:
-        row: M | None = batch.rows.get((cls, key))
-        return row
-    return await session.get(cls, key)
+def _insert(session: AsyncSession, table: Table) -> Upsert:
+    """The dialect's INSERT, which has ON CONFLICT (SQLite ≥ 3.24 and PostgreSQL spell it alike)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"the status read model has no upsert for the {dialect!r} database")
 
 
-def _add(session: AsyncSession, cls: type[Any], key: Any, row: Any) -> None:
-    session.add(row)
-    batch: _BatchRows | None = session.info.get(BATCH_ROWS)
-    if batch is not None:
-        batch.rows[(cls, key)] = row
+def _newer_or_kept(table: Table, stmt: Upsert, column: str) -> Any:
+    """The later of the stored value and the new one; a NULL never replaces a value."""
+    stored, new = table.c[column], stmt.excluded[column]
+    return case((and_(new.is_not(None), or_(stored.is_(None), new > stored)), new), else_=stored)
 
 
-async def record_document_request(
-    session: AsyncSession, _raw: Record, _headers: dict[str, str], event: Event
+async def _upsert(
+    session: AsyncSession,
+    table: Table,
+    rows: list[Row],
+    keys: Sequence[str],
+    *,
+    update: Callable[[Upsert], dict[str, Any]] | None = None,
+    where: Callable[[Upsert], Any] | None = None,
 ) -> None:
+    """One INSERT … ON CONFLICT for all `rows` (unique per key). `update` gives the SET (default:
+    every column the rows carry), `where` when the stored row is replaced; no `update` and no
+    columns to set means ON CONFLICT DO NOTHING."""
+    if not rows:
+        return
+    stmt = _insert(session, table)
+    sets = update(stmt) if update else {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    final = (
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=sets, where=where(stmt) if where else None)
+        if sets
+        else stmt.on_conflict_do_nothing(index_elements=list(keys))
+    )
+    await session.execute(final, rows)
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+async def fold_orders(session: AsyncSession, batch: Sequence[Received[Event]]) -> None:
+    now = datetime.now(UTC)
+    seen, activity = _table(OrderSeen), _table(ConnectionActivity)
+    await _upsert(
+        session,
+        seen,
+        [order_seen_row(event, item, now) for event, item in newest_orders(batch)],
+        ("connection_id", "external_id"),
+        where=lambda stmt: seen.c.order_updated_at <= stmt.excluded.order_updated_at,
+    )
+    await _upsert(
+        session,
+        _table(OrderSnapshot),
+        snapshot_rows(batch, now),
+        ("record_topic", "record_partition", "record_offset"),
+        update=lambda _stmt: {},
+    )
+    times = ("last_order_at", "last_webhook_at", "last_poll_at")
+    await _upsert(
+        session,
+        activity,
+        activity_rows(batch, now),
+        ("connection_id",),
+        update=lambda stmt: {c: _newer_or_kept(activity, stmt, c) for c in times},
+    )
+
+
+async def fold_document_requests(session: AsyncSession, batch: Sequence[Received[Event]]) -> None:
     """What the mapper asked for and why; the latest request per idempotency key wins."""
-    if not isinstance(event, DocumentRequested):
-        return
-    row = await _row(session, DocumentRequest, event.idempotency_key)
-    if row is None:
-        row = DocumentRequest(idempotency_key=event.idempotency_key)
-        _add(session, DocumentRequest, event.idempotency_key, row)
-    elif row.settings_version > event.settings_version:
-        return  # an older request arrived late
-    row.connection_id = event.connection_id
-    row.external_id = event.order_external_id
-    row.tenant_id = event.tenant_id
-    row.kind = event.kind.value
-    row.erp = event.erp.value
-    row.settings_version = event.settings_version
-    row.gross = str(event.totals.gross)
-    row.currency = event.currency
-    row.fiscalize = event.fiscalize
-    row.why = list(event.why)
-    row.requested_at = event.issued_at
-    row.shadow = event.shadow
+    requests = _table(DocumentRequest)
+    await _upsert(
+        session,
+        requests,
+        request_rows(batch),
+        ("idempotency_key",),
+        where=lambda stmt: requests.c.settings_version <= stmt.excluded.settings_version,
+    )
 
 
-async def record_document_result(
-    session: AsyncSession, _raw: Record, _headers: dict[str, str], event: Event
-) -> None:
-    if not isinstance(event, DocumentCreated | DocumentFailed):
-        return
-    at = event.created_at if isinstance(event, DocumentCreated) else event.failed_at
-    row = await _row(session, DocumentState, event.idempotency_key)
-    if row is not None and row.state == "created" and isinstance(event, DocumentFailed):
-        return  # a document that exists stays created, whatever a late failure says
-    if row is None:
-        row = DocumentState(idempotency_key=event.idempotency_key, retry_count=0)
-        _add(session, DocumentState, event.idempotency_key, row)
-    row.connection_id = event.connection_id
-    row.tenant_id = event.tenant_id
-    row.order_external_id = event.order_external_id
-    row.kind = event.kind.value
-    row.settings_version = event.settings_version
-    row.at = at
-    if isinstance(event, DocumentCreated):
-        row.state = "created"
-        row.erp_document_id = event.erp_document_id
-        row.erp_number = event.erp_number
-        row.fiscal_zoi = event.fiscal.zoi if event.fiscal else None
-        row.fiscal_eor = event.fiscal.eor if event.fiscal else None
-        row.reason = None
-        row.code = None
-        row.retryable = None
-    else:
-        row.state = "failed"
-        row.reason = event.reason
-        row.code = event.code
-        row.retryable = event.retryable
+async def fold_document_results(session: AsyncSession, batch: Sequence[Received[Event]]) -> None:
+    states = _table(DocumentState)
+    rows = result_rows(batch)
+    await _upsert(
+        session,
+        states,
+        [row | {"retry_count": 0} for row in rows],
+        ("idempotency_key",),
+        update=lambda stmt: {c: stmt.excluded[c] for c in rows[0] if c != "idempotency_key"},
+        where=lambda stmt: not_(and_(states.c.state == "created", stmt.excluded.state == "failed")),
+    )
 
 
-async def record_attention(
-    session: AsyncSession, _raw: Record, _headers: dict[str, str], event: Event
-) -> None:
-    if not isinstance(event, OrderNeedsAttention):
-        return
+async def fold_attention(session: AsyncSession, batch: Sequence[Received[Event]]) -> None:
+    """Rare (an order a person must look at), so row by row."""
+    for item in batch:
+        if isinstance(item.event, OrderNeedsAttention):
+            await record_attention(session, item.event)
+
+
+async def record_attention(session: AsyncSession, event: OrderNeedsAttention) -> None:
     now = datetime.now(UTC)
     row = await session.scalar(
         select(AttentionItem).where(
@@ -427,9 +457,7 @@ class StatusFolder:
     def folding(self, fold: Fold) -> BatchConsumer[Event]:
         async def fold_batch(batch: list[Received[Event]]) -> None:
             async with one_transaction(self.sessions) as session:
-                await preload(session, batch)
-                for item in batch:
-                    await fold(session, item.record, dict(item.headers), item.event)
+                await fold(session, batch)
             log.debug("status batch folded", extra={"records": len(batch)})
 
         return BatchConsumer(self.broker, fold_batch, kinds=(Event,), service=self.service)
@@ -450,10 +478,10 @@ def subscribe_status(
         "fetch_max_wait_ms": FETCH_WAIT_MS,
     }
     for topic, group, fold in (
-        (topics.orders, "orders", record_order),
-        (topics.document_results, "documents", record_document_result),
-        (topics.documents, "requests", record_document_request),
-        (topics.attention, "attention", record_attention),
+        (topics.orders, "orders", fold_orders),
+        (topics.document_results, "documents", fold_document_results),
+        (topics.documents, "requests", fold_document_requests),
+        (topics.attention, "attention", fold_attention),
     ):
         folder.folding(fold).subscribe(topic, group_id=f"{group_id}.{group}", **batches)
 
