@@ -170,8 +170,11 @@ async def stop_live(live: Live, server: uvicorn.Server, task: asyncio.Task[None]
     await asyncio.wait_for(task, 30)
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def live(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
+    """One control service for this package's tests, stopped when the package is done: its consumers
+    and server share the session's event loop, and left running they kept heartbeating and fetching
+    in it through every later test (the system tests' World included)."""
     tmp = tmp_path_factory.mktemp("control")
     running, server, task = await start_live(tmp, kafka_bootstrap)
     try:

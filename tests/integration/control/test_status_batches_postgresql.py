@@ -4,16 +4,23 @@ its own per test: the rules are about what is already stored)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storelink_control.db.engine import migrate
+from storelink_control.db.engine import make_sessions, migrate
+from storelink_control.db.tables import ConnectionActivity, OrderSeen
+from storelink_control.status import fold_orders
 from storelink_kit.database import make_engine
+from storelink_kit.testing.samples import sample_order
 
 from ...support.erp import fresh_postgresql_database, postgres_server
 from ...unit.control.test_status_batches import (
+    _folder,
+    _record,
     test_a_batch_folded_again_changes_nothing,
     test_a_batch_is_a_statement_per_table_whatever_its_size,
     test_a_batch_of_orders_is_one_transaction,
@@ -45,3 +52,24 @@ async def engine(postgres_server: str) -> AsyncIterator[AsyncEngine]:
     await migrate(engine)
     yield engine
     await engine.dispose()
+
+
+async def test_two_replicas_folding_orders_of_the_same_connections_at_once_both_succeed(
+    engine: AsyncEngine,
+) -> None:
+    """Each batch touches every connection's activity row; the replicas list them in opposite orders.
+    Rows are written in key order, so their locks are taken in one order and neither deadlocks."""
+    connections = [f"c{i}" for i in range(8)]
+    rounds = 30
+
+    async def replica(n: int, order: list[str]) -> None:
+        folder = _folder(engine)
+        for r in range(rounds):
+            events = [sample_order(connection_id=c, external_id=f"r{n}-{r}-{c}") for c in order]
+            base = (n * rounds + r) * len(order)
+            await folder.fold([_record(e, base + i) for i, e in enumerate(events)], fold_orders)
+
+    await asyncio.gather(replica(0, connections), replica(1, connections[::-1]))
+    async with make_sessions(engine)() as session:
+        assert await session.scalar(select(func.count()).select_from(OrderSeen)) == 2 * rounds * 8
+        assert await session.scalar(select(func.count()).select_from(ConnectionActivity)) == 8

@@ -281,7 +281,9 @@ async def _upsert(
         if sets
         else stmt.on_conflict_do_nothing(index_elements=list(keys))
     )
-    await session.execute(final, rows)
+    # in key order: two replicas upserting rows of the same connections then lock them in one order
+    # (PostgreSQL takes the row locks as it goes; opposite orders could deadlock)
+    await session.execute(final, sorted(rows, key=lambda row: tuple(row[k] for k in keys)))
 
 
 def _table(model: type[Any]) -> Table:
