@@ -80,7 +80,16 @@ class ConnectorSettings(ServiceSettings):
     breaker_pause_seconds: float = Field(default=60.0, gt=0)
     poll_overlap_seconds: float = Field(default=600.0, ge=0)
     doorbell_overlap_seconds: float = Field(
-        default=2.0, ge=0, description="How far before the watermark a webhook's catch-up search starts"
+        default=2.0,
+        ge=0,
+        description="How far before the watermark a webhook's catch-up sweep starts (a shop shows an "
+        "order in its search at most this long after its updatedDate)",
+    )
+    doorbell_sweep_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Shortest time between two catch-up sweeps of one connection; the rounds between "
+        "search only what is newer than the watermark",
     )
     doorbell_round_interval_seconds: float = Field(
         default=0.5,
@@ -145,6 +154,7 @@ class Connector:
             or PollPolicy(
                 overlap=timedelta(seconds=settings.poll_overlap_seconds),
                 doorbell_overlap=timedelta(seconds=settings.doorbell_overlap_seconds),
+                doorbell_sweep_every=timedelta(seconds=settings.doorbell_sweep_seconds),
             ),
         )
         self.background = False
