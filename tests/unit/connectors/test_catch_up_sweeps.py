@@ -8,6 +8,7 @@ the real one (SQLite in memory)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -60,17 +61,29 @@ class FakeShop:
     fail_next: bool = False
     order_options: Mapping[str, str] = field(default_factory=dict)
 
+    page_size: int = 100
+    pages_read: list[str] = field(default_factory=list)
+    """Per page: the id of its first order ("" for an empty page)."""
+    page_read: asyncio.Event = field(default_factory=asyncio.Event)
+
     async def list_orders(self, updated_since: datetime, cursor: str | None) -> OrderPage:
+        await asyncio.sleep(0)  # an HTTP call: others run meanwhile
         if self.fail_next:
             self.fail_next = False
             raise ShopUnavailable("the shop is down for a moment")
-        self.searched_from.append(updated_since)
+        if cursor is None:
+            self.searched_from.append(updated_since)
         shown = sorted(
             (updated, oid)
             for oid, (updated, visible) in self.orders.items()
             if visible and updated >= updated_since
         )
-        return OrderPage([{"id": oid, "updatedDate": updated} for updated, oid in shown])
+        start = int(cursor or 0)
+        page = shown[start : start + self.page_size]
+        self.pages_read.append(page[0][1] if page else "")
+        self.page_read.set()
+        more = str(start + self.page_size) if start + self.page_size < len(shown) else None
+        return OrderPage([{"id": oid, "updatedDate": updated} for updated, oid in page], more)
 
     async def fetch_order(self, external_id: str) -> Mapping[str, Any] | None:
         raise AssertionError("these doorbells name no order")
@@ -176,3 +189,18 @@ async def test_a_sweep_that_failed_is_swept_again(rig: Rig) -> None:
     await rig.round(6.5)  # so the next round is that sweep again, from as far back
     await rig.round(7.0)  # and after it rounds search from the watermark
     assert rig.shop.searched_from == [_at(-2), T0, _at(-2), _at(3)]
+
+
+async def test_a_webhook_round_waits_for_one_page_of_a_long_poll_not_for_all_of_it(rig: Rig) -> None:
+    """The poll looks back 10 minutes; at a busy shop that is many pages at the shop's rate limit."""
+    for i in range(4):
+        rig.shop.orders[f"old{i}"] = (_at(-300 + i), True)
+    rig.shop.page_size = 1
+    poll = asyncio.create_task(rig.poller.poll(CONNECTION))
+    await rig.shop.page_read.wait()  # the poll has its first page and is ingesting it
+    rig.shop.orders["new"] = (_at(1), True)
+    await rig.round(0.0)
+    await poll
+    assert rig.ingest.found == {"old0", "old1", "old2", "old3", "new"}
+    # the round ran right after the poll's first page (its own sweep read the page of "new")
+    assert rig.shop.pages_read == ["old0", "new", "old1", "old2", "old3", "new"]

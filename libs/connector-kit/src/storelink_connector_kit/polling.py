@@ -18,7 +18,9 @@ overlap's repeats are dropped by the content-hash dedup.
   enough). Looking back 2 s on every round read each order 3.7 times at 100 orders/s and held one
   Wix site at its 200 calls/min (issue 13).
 
-The two never run at once for one connection (one lock): they would read the same pages twice.
+One lock per connection: a catch-up round holds it throughout, a poll for each of its pages, so a
+round waits for one page of a long poll, not for all of it (the watermark only moves forward, and
+the ingest drops what either already published).
 """
 
 from __future__ import annotations
@@ -143,7 +145,9 @@ class Poller:
         try:
             async with self.lock(cid):
                 since = await self._watermark(connection) - self.policy.overlap
-                return (await self._search(connection, since, via="poll")).ingested
+            # page by page under the lock: a webhook round waits for one page, not for the whole
+            # look-back (at 200 orders/s a first poll read 48 pages, ~14 s at Wix's rate limit)
+            return (await self._search(connection, since, via="poll", page_lock=self.lock(cid))).ingested
         finally:
             self._polling.discard(cid)
 
@@ -206,21 +210,26 @@ class Poller:
         *,
         via: str,
         rung: Collection[str] = frozenset(),
+        page_lock: asyncio.Lock | None = None,
     ) -> SearchResult:
+        """Every page from `since`; each page read and ingested under `page_lock` when given."""
         api = self.connections.api(connection)
         ctx = self._context(connection, api)
         found = SearchResult()
         cursor: str | None = None
         self.searches += 1
         for _ in range(self.policy.max_pages):
-            page = await api.list_orders(since, cursor)
-            found.pages += 1
-            for raw in page.orders:
-                if (rid := raw_id(raw)) is not None:
-                    found.ids.add(rid)
-                if raw.get("number") is not None:
-                    found.numbers.add(str(raw["number"]))
-            result = await self.ingest.ingest(ctx, page.orders, via=via, rung=rung, advance_watermark=True)
+            async with page_lock or contextlib.nullcontext():
+                page = await api.list_orders(since, cursor)
+                found.pages += 1
+                for raw in page.orders:
+                    if (rid := raw_id(raw)) is not None:
+                        found.ids.add(rid)
+                    if raw.get("number") is not None:
+                        found.numbers.add(str(raw["number"]))
+                result = await self.ingest.ingest(
+                    ctx, page.orders, via=via, rung=rung, advance_watermark=True
+                )
             found.ingested.merge(result)
             cursor = page.next_cursor
             if not cursor:
