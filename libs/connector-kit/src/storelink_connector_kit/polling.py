@@ -146,7 +146,7 @@ class Poller:
             async with self.lock(cid):
                 since = await self._watermark(connection) - self.policy.overlap
             # page by page under the lock: a webhook round waits for one page, not for the whole
-            # look-back (at 200 orders/s a first poll read 48 pages, ~14 s at Wix's rate limit)
+            # look-back (at 200 orders/s a first poll has ~48 pages to read, ~14 s at Wix's rate limit)
             return (await self._search(connection, since, via="poll", page_lock=self.lock(cid))).ingested
         finally:
             self._polling.discard(cid)
