@@ -2,9 +2,9 @@
 
 Both read "orders updated since the connection's watermark, oldest first, page by page" and move the
 watermark (the newest `updated_at` seen) with each page, in the transaction that remembers what was
-published, so a restart or a new owner resumes where it stopped. Each search starts a little before
-the watermark (the overlap) so an order the shop committed out of order is not missed; the
-overlap's repeats are dropped by the content-hash dedup.
+published, so a restart or a new owner resumes where it stopped. A poll, and a catch-up sweep,
+start a little before the watermark (the overlap) so an order the shop committed out of order is not
+missed; the overlap's repeats are dropped by the content-hash dedup.
 
 - The poll (`Poller.poll`) looks back far (`PollPolicy.overlap`, 10 min): it is the net under
   everything else. A poll still running when the next is due is skipped, not doubled. When a

@@ -436,9 +436,9 @@ async def record_dead_letter(session: AsyncSession, raw: Record, connection_keye
 
 @asynccontextmanager
 async def one_transaction(sessions: Sessions) -> AsyncIterator[AsyncSession]:
-    """A whole batch in one transaction. Another replica (or a redelivery racing this one) may have
-    inserted the same row first: then nothing of the batch is kept and the broker's middleware runs
-    it again (transient), when the row is found and updated instead."""
+    """A whole batch in one transaction. The upserts take a row another replica stored first; the
+    row-by-row folds (attention, dead letters) may still meet one: then nothing of the batch is kept
+    and the broker's middleware runs it again (transient), when the row is found and updated."""
     try:
         async with sessions() as session, session.begin():
             yield session
