@@ -1,7 +1,8 @@
-"""The webhook catch-up looks back only in sweeps (issue 13): most rounds search from the watermark,
-and a sweep at most every `doorbell_sweep_every` starts before the watermark the previous sweep
-began at, so an order the shop committed out of order is still found. Looking back on every round
-read each order 3.7 times at 100 orders/s and held one Wix site at its rate limit.
+"""The webhook catch-up looks back only in sweeps (issue 13): rounds search from the watermark, and
+a sweep at most every `doorbell_sweep_every` starts before the watermark the previous sweep began
+at, so an order the shop committed out of order is still found. Looking back on every round read
+each order 3.7 times at 100 orders/s and held one Wix site at its rate limit. A sweep runs beside
+the rounds, page by page: a round waits for one of its pages, not for all of them.
 
 The shop here is a fake that shows orders only once they are "visible" (committed); the store is
 the real one (SQLite in memory)."""
@@ -14,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-import pytest
 import pytest_asyncio
 
 from storelink_connector_kit.connections import ShopConnections
@@ -58,7 +58,8 @@ class FakeShop:
 
     orders: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
     searched_from: list[datetime] = field(default_factory=list)
-    fail_next: bool = False
+    fail_from: datetime | None = None
+    """A search from this time fails once (a sweep's, in these tests)."""
     order_options: Mapping[str, str] = field(default_factory=dict)
 
     page_size: int = 100
@@ -68,11 +69,11 @@ class FakeShop:
 
     async def list_orders(self, updated_since: datetime, cursor: str | None) -> OrderPage:
         await asyncio.sleep(0)  # an HTTP call: others run meanwhile
-        if self.fail_next:
-            self.fail_next = False
-            raise ShopUnavailable("the shop is down for a moment")
         if cursor is None:
             self.searched_from.append(updated_since)
+        if updated_since == self.fail_from:
+            self.fail_from = None
+            raise ShopUnavailable("the shop is down for a moment")
         shown = sorted(
             (updated, oid)
             for oid, (updated, visible) in self.orders.items()
@@ -134,8 +135,10 @@ class Rig:
     now: list[float]
 
     async def round(self, at: float) -> None:
+        """A round, and the sweep it started (if any) to its end."""
         self.now[0] = at
         await self.poller.catch_up(CONNECTION, [], [])
+        await self.poller.settle()
 
 
 CONNECTION = sample_connection()
@@ -166,7 +169,7 @@ def _at(seconds: float) -> datetime:
 
 async def test_an_order_committed_out_of_order_is_found_by_the_next_sweep(rig: Rig) -> None:
     rig.shop.orders["a"] = (_at(1), True)
-    await rig.round(0.0)  # the first round sweeps
+    await rig.round(0.0)  # the first round: its search, then a sweep beside it
     rig.shop.orders["b"] = (_at(3), True)
     rig.shop.orders["late"] = (_at(2.5), False)  # updated before b, not shown yet
     await rig.round(1.0)
@@ -175,20 +178,43 @@ async def test_an_order_committed_out_of_order_is_found_by_the_next_sweep(rig: R
     assert rig.ingest.found == {"a", "b"}
     await rig.round(5.0)  # a sweep is due
     assert rig.ingest.found == {"a", "b", "late"}
-    # the rounds between the sweeps read only what is newer than the watermark
-    assert rig.shop.searched_from == [_at(-2), _at(1), _at(3), _at(-2)]
+    # rounds read only what is newer than the watermark; sweeps look back
+    assert rig.shop.searched_from == [T0, _at(-2), _at(1), _at(3), _at(3), _at(-2)]
 
 
 async def test_a_sweep_that_failed_is_swept_again(rig: Rig) -> None:
     await rig.round(0.0)
     rig.shop.orders["b"] = (_at(3), True)
     await rig.round(1.0)
-    rig.shop.fail_next = True
-    with pytest.raises(ShopUnavailable):
-        await rig.round(6.0)  # the due sweep fails
-    await rig.round(6.5)  # so the next round is that sweep again, from as far back
-    await rig.round(7.0)  # and after it rounds search from the watermark
-    assert rig.shop.searched_from == [_at(-2), T0, _at(-2), _at(3)]
+    rig.shop.fail_from = _at(-2)
+    await rig.round(6.0)  # the due sweep fails; the round does not
+    await rig.round(6.5)  # so the next round starts that sweep again, from as far back
+    await rig.round(7.0)  # and after it only rounds, from the watermark
+    assert rig.shop.searched_from == [T0, _at(-2), T0, _at(3), _at(-2), _at(3), _at(-2), _at(3)]
+    assert rig.ingest.found == {"b"}
+
+
+async def test_a_round_waits_for_one_page_of_a_sweep_not_for_all_of_it(rig: Rig) -> None:
+    """At 100 orders/s a sweep reads ~7 pages, 2 s at Wix's rate limit; the new orders wait for one."""
+    await rig.round(0.0)
+    for i in range(4):
+        rig.shop.orders[f"seen{i}"] = (_at(1 + i / 10), True)
+    await rig.round(1.0)  # published: the next sweep reads them again
+    rig.shop.page_size = 1
+    rig.now[0] = 5.0
+    rig.shop.page_read.clear()
+    await rig.poller.catch_up(CONNECTION, [], [])  # its search finds nothing new; a sweep starts
+    await rig.shop.page_read.wait()
+    rig.shop.page_read.clear()
+    await rig.shop.page_read.wait()  # the sweep has its first page and is ingesting it
+    rig.shop.orders["new"] = (_at(5), True)
+    rig.now[0] = 5.5
+    await rig.poller.catch_up(CONNECTION, [], [])
+    assert "new" in rig.ingest.found
+    # the round (from the watermark, seen3's updatedDate) ran after the sweep's first page
+    assert rig.shop.pages_read[-4:] == ["seen3", "seen0", "seen3", "new"]
+    await rig.poller.settle()
+    assert rig.shop.pages_read[-4:] == ["seen1", "seen2", "seen3", "new"]
 
 
 async def test_a_webhook_round_waits_for_one_page_of_a_long_poll_not_for_all_of_it(rig: Rig) -> None:
@@ -202,5 +228,6 @@ async def test_a_webhook_round_waits_for_one_page_of_a_long_poll_not_for_all_of_
     await rig.round(0.0)
     await poll
     assert rig.ingest.found == {"old0", "old1", "old2", "old3", "new"}
-    # the round ran right after the poll's first page (its own sweep read the page of "new")
-    assert rig.shop.pages_read == ["old0", "new", "old1", "old2", "old3", "new"]
+    # the round ran right after the poll's first page; its sweep's page of "new" came in between
+    assert rig.shop.pages_read[:2] == ["old0", "new"]
+    assert sorted(rig.shop.pages_read[2:]) == ["new", "new", "old1", "old2", "old3"]

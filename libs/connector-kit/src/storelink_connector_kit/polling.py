@@ -13,14 +13,16 @@ missed; the overlap's repeats are dropped by the content-hash dedup.
   search, then a fetch of each order a doorbell named that the search did not bring and that was
   never published (an old order re-sent, an order the search did not show yet); one already
   published is unchanged since. So a burst of 1,000 webhooks costs ~10 pages, not 1,000 fetches.
-  Most rounds search from the watermark (only what is newer than everything seen); at most every
-  `PollPolicy.doorbell_sweep_every` a round looks back (`catch_up_since`, which says why that is
+  Rounds search from the watermark (only what is newer than everything seen); at most every
+  `PollPolicy.doorbell_sweep_every` a sweep looks back (`catch_up_since`, which says why that is
   enough). Looking back 2 s on every round read each order 3.7 times at 100 orders/s and held one
   Wix site at its 200 calls/min (issue 13).
 
-One lock per connection: a catch-up round holds it throughout, a poll for each of its pages, so a
-round waits for one page of a long poll, not for all of it (the watermark only moves forward, and
-the ingest drops what either already published).
+One lock per connection: a catch-up round holds it throughout; a poll and a sweep hold it for each of
+their pages, so a round waits for one page of either, not for all of it (the watermark only moves
+forward, and the ingest drops what any of them already published). A sweep runs beside the rounds
+for that reason: done by a round, its pages of orders already published (oldest first) held the new
+orders' round for seconds at a shop's rate limit.
 """
 
 from __future__ import annotations
@@ -124,9 +126,12 @@ class Poller:
         self._sweeps: dict[str, Sweep] = {}
         """Per connection, the last catch-up sweep that finished (this replica's: a new owner's first
         round sweeps)."""
+        self._sweeping: dict[str, asyncio.Task[None]] = {}
         self._polling: set[str] = set()
         self.skipped_overlapping = 0
         self.searches = 0
+        """Searches by polls and rounds (a sweep's are `sweeps`)."""
+        self.sweeps = 0
         self.fetches = 0
         """Orders fetched one by one (named by a doorbell, not brought by a search)."""
         self.number_lookups = 0
@@ -147,6 +152,7 @@ class Poller:
                 since = await self._watermark(connection) - self.policy.overlap
             # page by page under the lock: a webhook round waits for one page, not for the whole
             # look-back (at 200 orders/s a first poll has ~48 pages to read, ~14 s at Wix's rate limit)
+            self.searches += 1
             return (await self._search(connection, since, via="poll", page_lock=self.lock(cid))).ingested
         finally:
             self._polling.discard(cid)
@@ -158,10 +164,9 @@ class Poller:
         cid = connection.connection_id
         async with self.lock(cid):
             watermark = await self._watermark(connection)
-            since, sweep = catch_up_since(watermark, self._sweeps.get(cid), self.monotonic(), self.policy)
-            found = await self._search(connection, since, via="poll", rung={*order_ids, *order_numbers})
-            if sweep is not None:  # kept once it read every page: a failed sweep is swept again
-                self._sweeps[cid] = sweep
+            self._sweep_if_due(connection, watermark)
+            self.searches += 1
+            found = await self._search(connection, watermark, via="poll", rung={*order_ids, *order_numbers})
             api = self.connections.api(connection)
             wanted = [i for i in dict.fromkeys(order_ids) if i not in found.ids]
             # an order already published that the search did not bring has not changed since (a
@@ -188,6 +193,44 @@ class Poller:
                 ctx = self._context(connection, api)
                 found.ingested.merge(await self.ingest.ingest(ctx, raws, via="webhook"))
             return found
+
+    def _sweep_if_due(self, connection: ConnectionConfigured, watermark: datetime) -> None:
+        """Start the connection's sweep beside the rounds when one is due and none is running."""
+        cid = connection.connection_id
+        if cid in self._sweeping:
+            return
+        since, sweep = catch_up_since(watermark, self._sweeps.get(cid), self.monotonic(), self.policy)
+        if sweep is not None:
+            task = asyncio.create_task(self._sweep(connection, since, sweep), name=f"sweep {cid}")
+            self._sweeping[cid] = task
+            task.add_done_callback(lambda _done: self._sweeping.pop(cid, None))
+
+    async def _sweep(self, connection: ConnectionConfigured, since: datetime, sweep: Sweep) -> None:
+        """One sweep, page by page under the connection's lock. It counts once it read every page: a
+        failed sweep is swept again, from as far back, when the next round finds one due."""
+        cid = connection.connection_id
+        self.sweeps += 1
+        try:
+            await self._search(connection, since, via="poll", page_lock=self.lock(cid))
+        except ShopError as exc:
+            log.warning("catch-up sweep failed", extra={"connection_id": cid, "error": str(exc)})
+            return
+        except Exception:
+            log.exception("catch-up sweep failed", extra={"connection_id": cid})
+            return
+        self._sweeps[cid] = sweep
+
+    async def settle(self) -> None:
+        """Wait for the sweeps running now (tests, and a stop that lets them finish)."""
+        while self._sweeping:
+            await asyncio.gather(*self._sweeping.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Cancel the running sweeps: what they published stays, the next owner sweeps again."""
+        tasks = list(self._sweeping.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _context(self, connection: ConnectionConfigured, api: ShopApi) -> OrderContext:
         return OrderContext(
@@ -217,7 +260,6 @@ class Poller:
         ctx = self._context(connection, api)
         found = SearchResult()
         cursor: str | None = None
-        self.searches += 1
         for _ in range(self.policy.max_pages):
             async with page_lock or contextlib.nullcontext():
                 page = await api.list_orders(since, cursor)

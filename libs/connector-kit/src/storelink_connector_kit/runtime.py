@@ -279,6 +279,7 @@ class Connector:
 
     async def stop(self) -> None:
         await self.desk.stop()
+        await self.poller.stop()
         await self.scheduler.stop()
         await self.pusher.stop()
         await self.broker.stop()
