@@ -104,7 +104,7 @@ class DoorbellDesk(ConsumerRebalanceListener):  # type: ignore[misc]
     owned_changed: Callable[[], None] = lambda: None
     wake_push: Callable[[], None] = lambda: None
     retry_initial_seconds: float = 1.0
-    round_interval_seconds: float = 0.5
+    round_interval_seconds: float = 0.75
     """Shortest time between two rounds for one connection: doorbells that arrive meanwhile
     wait and share the next search (a burst of webhooks costs a search per interval, not one
     per round trip of the desk)."""

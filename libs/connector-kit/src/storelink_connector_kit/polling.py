@@ -52,7 +52,7 @@ class PollPolicy:
     overlap: timedelta = timedelta(minutes=10)
     doorbell_overlap: timedelta = timedelta(seconds=2)
     """[assumption] A shop shows an order in its search at most this long after its updatedDate."""
-    doorbell_sweep_every: timedelta = timedelta(seconds=5)
+    doorbell_sweep_every: timedelta = timedelta(seconds=10)
     jitter_fraction: float = 0.1
     max_pages: int = 1000
 
