@@ -221,7 +221,7 @@ class Poller:
         self._sweeps[cid] = sweep
 
     async def settle(self) -> None:
-        """Wait for the sweeps running now (tests, and a stop that lets them finish)."""
+        """Wait for the sweeps running now, and for any a round starts while it waits (for tests)."""
         while self._sweeping:
             await asyncio.gather(*self._sweeping.values(), return_exceptions=True)
 
